@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Module picture (see ../shared/DESIGN.md): nothing points upward.
+//   PerchCodec  <- PerchBroker <- PerchStore <- PerchServer <- perch
+// Codec, broker and server use the standard library, Dispatch and Glibc only (no Foundation).
+let package = Package(
+    name: "Perch",
+    products: [
+        .executable(name: "perch", targets: ["perch"]),
+        .library(name: "PerchServer", targets: ["PerchServer"]),
+        .library(name: "PerchBroker", targets: ["PerchBroker"]),
+        .library(name: "PerchCodec", targets: ["PerchCodec"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        .target(name: "PerchCodec"),
+        .target(name: "PerchBroker", dependencies: ["PerchCodec"]),
+        .target(name: "PerchStore", dependencies: ["PerchBroker", "PerchCodec"]),
+        .target(
+            name: "PerchServer",
+            dependencies: [
+                "PerchCodec", "PerchBroker", "PerchStore",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "perch",
+            dependencies: ["PerchServer", .product(name: "Logging", package: "swift-log")]
+        ),
+        .target(name: "PerchTestKit", dependencies: ["PerchCodec", "PerchBroker"]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
+        .testTarget(name: "PerchBrokerTests", dependencies: ["PerchBroker", "PerchCodec", "PerchTestKit"]),
+        .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec"]),
+        .testTarget(
+            name: "PerchServerTests",
+            dependencies: [
+                "PerchServer", "PerchCodec", "PerchTestKit",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PerchInteropTests",
+            dependencies: ["PerchServer", "PerchTestKit", "CMosquitto", .product(name: "Logging", package: "swift-log")]
+        ),
+    ]
+)

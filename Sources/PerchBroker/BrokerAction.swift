@@ -1,0 +1,27 @@
+import PerchCodec
+
+/// What the broker asks the transport (and the store) to do, in order.
+///
+/// The transport applies the actions of one batch, commits the store once, and only then
+/// flushes the output: acknowledgements that promise durability never reach a client
+/// before the state they promise is committed (DESIGN.md, "Durability").
+public enum BrokerAction: Sendable {
+    /// Encode `packet` for the connection's version and queue it for the next flush.
+    case send(ConnectionID, Packet)
+    /// Flush what is queued for the connection, then close it. The broker has finished
+    /// with the connection when it emits this (Will published or discarded, session kept
+    /// or dropped): the transport must not report `.closed` for it afterwards, and must
+    /// drop any further bytes that connection sends (MQTT-3.1.4-5).
+    case close(ConnectionID)
+    /// A change to durable state for the store.
+    case persist(StoreChange)
+}
+
+/// A change to durable state. Issue scope today: retained messages; sessions and queues
+/// join when the store becomes a log.
+public enum StoreChange: Sendable {
+    /// Set or replace the retained message of `message.topic`.
+    case retain(Message)
+    /// Remove the retained message of a topic.
+    case clearRetained(TopicName)
+}

@@ -1,0 +1,41 @@
+import PerchCodec
+
+/// The limits and switches of the broker core. Defaults follow mosquitto 2.x where it has
+/// an equivalent (names in comments are its mosquitto.conf directives).
+public struct BrokerConfiguration: Sendable, Hashable {
+    /// `allow_anonymous`: accept clients without a user name (authentication is later work;
+    /// today a false here refuses every client without a user name).
+    public var allowAnonymous: Bool = true
+    /// Accept a zero-length client identifier and assign one (MQTT-3.1.3-6).
+    public var allowZeroLengthClientID: Bool = true
+    /// Prefix of assigned client identifiers.
+    public var assignedClientIDPrefix: String = "perch-"
+    /// `max_inflight_messages`: outbound QoS 1/2 messages in flight per client (0 = no limit
+    /// other than 65535). v5 clients' Receive Maximum lowers it further.
+    public var maxInflightMessages: Int = 20
+    /// `max_queued_messages`: QoS 1/2 messages queued per session beyond the in-flight
+    /// window (0 = no limit).
+    public var maxQueuedMessages: Int = 1000
+    /// `max_queued_bytes`: payload bytes queued per session (0 = no limit).
+    public var maxQueuedBytes: Int = 0
+    /// `message_size_limit`: largest payload accepted (0 = no limit beyond the protocol's).
+    public var messageSizeLimit: Int = 0
+    /// `max_packet_size`: largest inbound packet accepted, advertised as v5 Maximum Packet
+    /// Size (0 = the protocol maximum, 268435455 + header).
+    public var maxPacketSize: UInt32 = 0
+    /// `max_keepalive`: the largest Keep Alive accepted; v5 clients asking for more (or 0)
+    /// get Server Keep Alive. 3.1.1 clients above it are refused.
+    public var maxKeepalive: UInt16 = 65535
+    /// `retain_available`.
+    public var retainAvailable: Bool = true
+    /// Receive Maximum the broker advertises to v5 clients (inbound QoS 1/2 window).
+    public var receiveMaximum: UInt16 = 65535
+    /// Topic Alias Maximum the broker advertises to v5 clients (inbound aliases).
+    public var topicAliasMaximum: UInt16 = 10
+    /// Seconds a new connection may take to send CONNECT before it is closed.
+    public var connectTimeout: Int64 = 10
+    /// Largest QoS granted or accepted.
+    public var maximumQoS: QoS = .exactlyOnce
+
+    public init() {}
+}
