@@ -32,7 +32,7 @@ public struct ConfigFile {
     /// Parses `text` (the contents of `file`, which names it in errors).
     public static func parse(_ text: String, file: String) throws(ConfigError) -> ServerConfiguration {
         var parser = ConfigFile(file: file)
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             parser.line = index + 1
             let words = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             guard let name = words.first, !name.hasPrefix("#") else { continue }
