@@ -35,3 +35,20 @@ extension RawClient {
         }
     }
 }
+
+extension RawClient {
+    /// Waits for EOF or a reset, discarding any bytes without decoding them. True when the
+    /// server closed the connection within `timeout` seconds.
+    public func waitForEOF(timeout: Double = 5) -> Bool {
+        let deadline = RawClient.monotonicSeconds() + timeout
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let remaining = deadline - RawClient.monotonicSeconds()
+            guard remaining > 0 else { return false }
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard Glibc.poll(&descriptor, 1, Int32(max(1, remaining * 1000))) > 0 else { return false }
+            let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+            if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) { return true }
+        }
+    }
+}
