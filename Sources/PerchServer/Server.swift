@@ -144,3 +144,8 @@ public final class Server: @unchecked Sendable {
         queue.async { [self] in rearmTimer(now: MonotonicClock.now()) }
     }
 }
+
+extension Server {
+    /// `droppedPublishes`, read on the server's queue (call from outside it).
+    package func droppedPublishesForTesting() -> Int { queue.sync { droppedPublishes } }
+}

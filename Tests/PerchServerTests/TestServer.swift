@@ -57,3 +57,8 @@ func writeFile(_ path: String, _ text: String) {
     _ = Array(text.utf8).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
     close(fd)
 }
+
+extension TestServer {
+    /// QoS 0 PUBLISH packets the server dropped for slow readers (read on its queue).
+    var droppedPublishes: Int { server.droppedPublishesForTesting() }
+}
