@@ -49,7 +49,13 @@ final class Epoll {
 
     deinit {
         events.deallocate()
-        close(fd)
+    }
+
+    /// Closes the epoll fd. Not done in `deinit`: while a Dispatch source watches the fd it
+    /// may only be closed from the source's cancel handler, or libdispatch may act on a
+    /// reused descriptor number.
+    func close() {
+        _ = Glibc.close(fd)
     }
 
     /// Adds, modifies or removes `socket` with interest `mask`, tagged with `token`.

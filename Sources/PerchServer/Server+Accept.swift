@@ -21,6 +21,9 @@ extension Server {
                 }
                 open(fd: fd, peer: address.description, epoll: epoll, now: now)
             case .failure(let error):
+                // A connection that died in the backlog (ECONNABORTED, EPROTO) only costs
+                // that connection; out of descriptors or memory pauses accepting.
+                guard error.isResourceShortage else { continue }
                 logger.warning("\(listeners[index].name): \(error)")
                 pauseListeners()
                 return

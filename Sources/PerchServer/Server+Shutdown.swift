@@ -8,8 +8,9 @@ import PerchBroker
 extension Server {
     /// SIGTERM and SIGINT shut the server down cleanly, then call `completion` (the
     /// executable exits 0 there). The signals' default actions are ignored from now on.
-    /// Call it before `start()`, from the thread that set the server up.
+    /// Call it before `start()`, from the thread that set the server up (never from `queue`).
     public func handleSignals(completion: @escaping @Sendable () -> Void) {
+        let registered = DispatchSemaphore(value: 0)
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
@@ -17,9 +18,13 @@ extension Server {
                 self?.logger.notice("Received signal \(number), shutting down")
                 self?.performShutdown(completion: completion)
             }
+            source.setRegistrationHandler { registered.signal() }
             source.resume()
             signalSources.append(source)
         }
+        // Until libdispatch has registered a source, the signal is ignored: wait, so that a
+        // SIGTERM sent once the start-up log is out is never lost.
+        for _ in 0..<2 { registered.wait() }
     }
 
     /// Stop accepting; the broker DISCONNECTs every client (v5: 0x8B Server shutting

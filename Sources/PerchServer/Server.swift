@@ -99,6 +99,8 @@ public final class Server: @unchecked Sendable {
         } catch {
             for listener in listeners { close(listener.fd) }
             listeners = []
+            listeningPorts = []
+            epoll.close()
             self.epoll = nil
             throw error
         }
@@ -134,6 +136,7 @@ public final class Server: @unchecked Sendable {
     func startSources(_ epoll: Epoll) {
         let source = DispatchSource.makeReadSource(fileDescriptor: epoll.fd, queue: queue)
         source.setEventHandler { [weak self] in self?.handleReadiness() }
+        source.setCancelHandler { epoll.close() }
         source.resume()
         readSource = source
         let timer = DispatchSource.makeTimerSource(queue: queue)

@@ -88,6 +88,7 @@ struct ExecutableTests {
     func startPerch(_ directory: String) throws -> PerchProcess {
         writeFile(directory + "/perch.conf", """
             listener 0 127.0.0.1
+            allow_anonymous true
             persistence true
             persistence_location \(directory)
             log_dest stdout

@@ -59,8 +59,14 @@ final class PerchProcess {
         let deadline = PerchProcess.now() + timeout
         while true {
             let remaining = deadline - PerchProcess.now()
-            guard remaining > 0 else { return nil }
-            if !readSome(timeout: remaining) { break }
+            guard remaining > 0 else {
+                // Still running: never leave it behind, never block in waitpid.
+                kill(pid, SIGKILL)
+                var status: Int32 = 0
+                waitpid(pid, &status, 0)
+                return nil
+            }
+            if !readSome(timeout: remaining) && PerchProcess.now() < deadline { break }
         }
         var status: Int32 = 0
         guard waitpid(pid, &status, 0) == pid else { return nil }
