@@ -1,0 +1,80 @@
+/// Encoding a v5 property block: Property Length, then every set property in identifier
+/// order, User Properties in their original order, each Subscription Identifier written.
+extension Properties {
+    /// Writes Property Length and the properties.
+    func write<Sink: ByteSink>(to sink: inout Sink) {
+        var counter = ByteCounter()
+        writeContent(to: &counter)
+        sink.writeVariableByteInteger(counter.count)
+        writeContent(to: &sink)
+    }
+
+    private func writeContent<Sink: ByteSink>(to sink: inout Sink) {
+        sink.writeByte(.payloadFormatIndicator, payloadFormatIndicator)
+        sink.writeUInt32(.messageExpiryInterval, messageExpiryInterval)
+        sink.writeString(.contentType, contentType)
+        sink.writeString(.responseTopic, responseTopic)
+        sink.writeBinary(.correlationData, correlationData)
+        for identifier in subscriptionIdentifiers {
+            sink.append(PropertyID.subscriptionIdentifier.rawValue)
+            sink.writeVariableByteInteger(Int(identifier))
+        }
+        sink.writeUInt32(.sessionExpiryInterval, sessionExpiryInterval)
+        sink.writeString(.assignedClientIdentifier, assignedClientIdentifier)
+        sink.writeUInt16(.serverKeepAlive, serverKeepAlive)
+        sink.writeString(.authenticationMethod, authenticationMethod)
+        sink.writeBinary(.authenticationData, authenticationData)
+        sink.writeByte(.requestProblemInformation, requestProblemInformation)
+        sink.writeUInt32(.willDelayInterval, willDelayInterval)
+        sink.writeByte(.requestResponseInformation, requestResponseInformation)
+        sink.writeString(.responseInformation, responseInformation)
+        sink.writeString(.serverReference, serverReference)
+        sink.writeString(.reasonString, reasonString)
+        sink.writeUInt16(.receiveMaximum, receiveMaximum)
+        sink.writeUInt16(.topicAliasMaximum, topicAliasMaximum)
+        sink.writeUInt16(.topicAlias, topicAlias)
+        sink.writeByte(.maximumQoS, maximumQoS)
+        sink.writeByte(.retainAvailable, retainAvailable)
+        for property in userProperties {
+            sink.append(PropertyID.userProperty.rawValue)
+            sink.writeString(property.name)
+            sink.writeString(property.value)
+        }
+        sink.writeUInt32(.maximumPacketSize, maximumPacketSize)
+        sink.writeByte(.wildcardSubscriptionAvailable, wildcardSubscriptionAvailable)
+        sink.writeByte(.subscriptionIdentifierAvailable, subscriptionIdentifierAvailable)
+        sink.writeByte(.sharedSubscriptionAvailable, sharedSubscriptionAvailable)
+    }
+}
+
+extension ByteSink {
+    fileprivate mutating func writeByte(_ id: PropertyID, _ value: UInt8?) {
+        guard let value else { return }
+        append(id.rawValue)
+        append(value)
+    }
+
+    fileprivate mutating func writeUInt16(_ id: PropertyID, _ value: UInt16?) {
+        guard let value else { return }
+        append(id.rawValue)
+        writeUInt16(value)
+    }
+
+    fileprivate mutating func writeUInt32(_ id: PropertyID, _ value: UInt32?) {
+        guard let value else { return }
+        append(id.rawValue)
+        writeUInt32(value)
+    }
+
+    fileprivate mutating func writeString(_ id: PropertyID, _ value: String?) {
+        guard let value else { return }
+        append(id.rawValue)
+        writeString(value)
+    }
+
+    fileprivate mutating func writeBinary(_ id: PropertyID, _ value: [UInt8]?) {
+        guard let value else { return }
+        append(id.rawValue)
+        writeBinary(value)
+    }
+}
