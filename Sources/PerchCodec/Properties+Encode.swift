@@ -48,33 +48,16 @@ extension Properties {
 }
 
 extension ByteSink {
-    fileprivate mutating func writeByte(_ id: PropertyID, _ value: UInt8?) {
+    /// Writes the identifier and the value of a property that is set; nothing otherwise.
+    private mutating func write<Value>(_ id: PropertyID, _ value: Value?, _ writeValue: (inout Self, Value) -> Void) {
         guard let value else { return }
         append(id.rawValue)
-        append(value)
+        writeValue(&self, value)
     }
 
-    fileprivate mutating func writeUInt16(_ id: PropertyID, _ value: UInt16?) {
-        guard let value else { return }
-        append(id.rawValue)
-        writeUInt16(value)
-    }
-
-    fileprivate mutating func writeUInt32(_ id: PropertyID, _ value: UInt32?) {
-        guard let value else { return }
-        append(id.rawValue)
-        writeUInt32(value)
-    }
-
-    fileprivate mutating func writeString(_ id: PropertyID, _ value: String?) {
-        guard let value else { return }
-        append(id.rawValue)
-        writeString(value)
-    }
-
-    fileprivate mutating func writeBinary(_ id: PropertyID, _ value: [UInt8]?) {
-        guard let value else { return }
-        append(id.rawValue)
-        writeBinary(value)
-    }
+    fileprivate mutating func writeByte(_ id: PropertyID, _ value: UInt8?) { write(id, value) { $0.append($1) } }
+    fileprivate mutating func writeUInt16(_ id: PropertyID, _ value: UInt16?) { write(id, value) { $0.writeUInt16($1) } }
+    fileprivate mutating func writeUInt32(_ id: PropertyID, _ value: UInt32?) { write(id, value) { $0.writeUInt32($1) } }
+    fileprivate mutating func writeString(_ id: PropertyID, _ value: String?) { write(id, value) { $0.writeString($1) } }
+    fileprivate mutating func writeBinary(_ id: PropertyID, _ value: [UInt8]?) { write(id, value) { $0.writeBinary($1) } }
 }

@@ -23,6 +23,13 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
 
     var testDescription: String { "\(version.map { "\($0)" } ?? "pre-CONNECT") \(name)" }
 
+    /// Expects decoding to fail with `reason`, carrying `connectVersion` (nil outside CONNECT).
+    func expectClassified(sourceLocation: SourceLocation = #_sourceLocation) {
+        let error = decodeError()
+        #expect(error?.reason == reason, "\(error.map { "\($0)" } ?? "decoded")", sourceLocation: sourceLocation)
+        #expect(error?.connectVersion == connectVersion, sourceLocation: sourceLocation)
+    }
+
     /// Frames and decodes `bytes`, returning the error (nil when it decoded).
     func decodeError() -> DecodeError? {
         var decoder = FrameDecoder()

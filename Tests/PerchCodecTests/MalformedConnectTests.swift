@@ -25,11 +25,7 @@ struct MalformedConnectTests {
 
     @Test("[v311 MQTT-3.1.2-1] [v311 MQTT-3.1.2-2] [v5 MQTT-3.1.2-1] [v5 MQTT-3.1.2-2] unknown protocol or level → 0x84, no version",
           arguments: protocolCases)
-    func protocolErrors(_ bad: MalformedCase) {
-        let error = bad.decodeError()
-        #expect(error?.reason == bad.reason)
-        #expect(error?.connectVersion == nil)
-    }
+    func protocolErrors(_ bad: MalformedCase) { bad.expectClassified() }
 
     static let flagCases: [MalformedCase] = [
         MalformedCase("[v311 MQTT-3.1.2-3] reserved flag bit 0 → 0x81", nil, Wire.connect311(flags: 0x03, payload: clientID),
@@ -57,11 +53,7 @@ struct MalformedConnectTests {
 
     @Test("[v311 MQTT-3.1.2-3] [v5 MQTT-3.1.2-3] [v311 MQTT-3.1.2-22] bad CONNECT flags → 0x81 with the version",
           arguments: flagCases)
-    func flagErrors(_ bad: MalformedCase) {
-        let error = bad.decodeError()
-        #expect(error?.reason == bad.reason)
-        #expect(error?.connectVersion == bad.connectVersion)
-    }
+    func flagErrors(_ bad: MalformedCase) { bad.expectClassified() }
 
     static let payloadCases: [MalformedCase] = [
         MalformedCase("[v311 MQTT-3.1.3-1] client id missing → 0x81", nil, Wire.connect311(payload: []),
@@ -92,11 +84,7 @@ struct MalformedConnectTests {
 
     @Test("[v311 MQTT-3.1.3-1] [v5 MQTT-1.5.4-1] missing, extra or ill-formed CONNECT payload fields → 0x81 with the version",
           arguments: payloadCases)
-    func payloadErrors(_ bad: MalformedCase) {
-        let error = bad.decodeError()
-        #expect(error?.reason == bad.reason)
-        #expect(error?.connectVersion == bad.connectVersion)
-    }
+    func payloadErrors(_ bad: MalformedCase) { bad.expectClassified() }
 
     static let propertyCases: [MalformedCase] = [
         MalformedCase("Receive Maximum 0 → 0x82", nil, Wire.connect5(properties: [0x21, 0x00, 0x00], payload: clientID),
@@ -133,9 +121,5 @@ struct MalformedConnectTests {
 
     @Test("[v5 interp] bad CONNECT and Will properties (§2.2.2.2, §3.1.2.11, §3.1.3.2) → 0x81 / 0x82 with v5",
           arguments: propertyCases)
-    func propertyErrors(_ bad: MalformedCase) {
-        let error = bad.decodeError()
-        #expect(error?.reason == bad.reason)
-        #expect(error?.connectVersion == bad.connectVersion)
-    }
+    func propertyErrors(_ bad: MalformedCase) { bad.expectClassified() }
 }

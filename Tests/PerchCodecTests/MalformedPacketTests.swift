@@ -5,12 +5,6 @@ import Testing
 /// be parsed, Protocol Error (0x82) when parsed but forbidden.
 @Suite("Malformed packets")
 struct MalformedPacketTests {
-    static func expectReason(_ bad: MalformedCase) {
-        let error = bad.decodeError()
-        #expect(error?.reason == bad.reason, "\(error.map { "\($0)" } ?? "decoded")")
-        #expect(error?.connectVersion == nil)
-    }
-
     static let fixedHeaderCases: [MalformedCase] = [
         MalformedCase("packet type 0 → 0x81", .v311, [0x00, 0x00], .malformedPacket),
         MalformedCase("packet type 0 → 0x81", .v5, [0x00, 0x00], .malformedPacket),
@@ -37,7 +31,7 @@ struct MalformedPacketTests {
 
     @Test("[v311 MQTT-2.2.2-2] [v5 MQTT-3.3.1-4] [v5 MQTT-3.6.1-1] [v5 MQTT-3.8.1-1] [v5 MQTT-3.10.1-1] [v5 MQTT-3.14.1-1] [v5 MQTT-3.15.1-1] forbidden types and fixed-header flags → 0x81",
           arguments: fixedHeaderCases)
-    func fixedHeader(_ bad: MalformedCase) { Self.expectReason(bad) }
+    func fixedHeader(_ bad: MalformedCase) { bad.expectClassified() }
 
     static let lengthCases: [MalformedCase] = [
         MalformedCase("PINGREQ with a body → 0x81", .v311, [0xC0, 0x01, 0x00], .malformedPacket),
@@ -59,7 +53,7 @@ struct MalformedPacketTests {
     ]
 
     @Test("[v5 interp] body shorter or longer than its fields need (§2.1.4, §2.2.3) → 0x81", arguments: lengthCases)
-    func lengthMismatch(_ bad: MalformedCase) { Self.expectReason(bad) }
+    func lengthMismatch(_ bad: MalformedCase) { bad.expectClassified() }
 
     static let utf8Cases: [(String, [UInt8])] = [
         ("overlong 2-byte C0 AF", [0xC0, 0xAF]),
@@ -84,24 +78,24 @@ struct MalformedPacketTests {
         let propertyLength: [UInt8] = version == .v5 ? [0] : []
         let topic = MalformedCase("PUBLISH topic \(utf8.0)", version, Wire.packet(0x30, Wire.raw(utf8.1) + propertyLength),
                                   .malformedPacket)
-        Self.expectReason(topic)
+        topic.expectClassified()
         let filter = MalformedCase("SUBSCRIBE filter \(utf8.0)", version,
                                    Wire.packet(0x82, [0, 1] + propertyLength + Wire.raw(utf8.1) + [0]), .malformedPacket)
-        Self.expectReason(filter)
+        filter.expectClassified()
         let unsubscribe = MalformedCase("UNSUBSCRIBE filter \(utf8.0)", version,
                                         Wire.packet(0xA2, [0, 1] + propertyLength + Wire.raw(utf8.1)), .malformedPacket)
-        Self.expectReason(unsubscribe)
+        unsubscribe.expectClassified()
     }
 
     @Test("[v5 MQTT-1.5.7-1] [v5 MQTT-1.5.4-1] ill-formed UTF-8 in a User Property value or Reason String → 0x81",
           arguments: utf8Cases)
     func illFormedUTF8InProperties(_ utf8: (String, [UInt8])) {
         let userProperty = [0x26] + Wire.string("k") + Wire.raw(utf8.1)
-        Self.expectReason(MalformedCase("User Property", .v5, Wire.packet(0x30, Wire.string("t") + Wire.properties(userProperty)),
-                                        .malformedPacket))
+        MalformedCase("User Property", .v5, Wire.packet(0x30, Wire.string("t") + Wire.properties(userProperty)),
+                      .malformedPacket).expectClassified()
         let reasonString = [0x1F] + Wire.raw(utf8.1)
-        Self.expectReason(MalformedCase("Reason String", .v5, Wire.packet(0xE0, [0x80] + Wire.properties(reasonString)),
-                                        .malformedPacket))
+        MalformedCase("Reason String", .v5, Wire.packet(0xE0, [0x80] + Wire.properties(reasonString)),
+                      .malformedPacket).expectClassified()
     }
 
     static let wellFormedUTF8: [(String, [UInt8])] = [

@@ -36,7 +36,7 @@ struct ProtocolErrorTests {
 
     @Test("[v311 MQTT-3.3.2-2] [v5 MQTT-3.3.2-2] [v311 MQTT-4.7.3-1] [v311 MQTT-2.3.1-1] bad PUBLISH topic, packet id or properties",
           arguments: publishCases)
-    func publish(_ bad: MalformedCase) { MalformedPacketTests.expectReason(bad) }
+    func publish(_ bad: MalformedCase) { bad.expectClassified() }
 
     static let acknowledgementCases: [MalformedCase] = [
         MalformedCase("PUBACK packet id 0 → 0x82", .v311, [0x40, 0x02, 0x00, 0x00], .protocolError),
@@ -69,7 +69,7 @@ struct ProtocolErrorTests {
 
     @Test("[v5 MQTT-3.9.3-2] [v311 MQTT-3.9.3-2] [v5 interp] acknowledgement reason codes outside their table → 0x82",
           arguments: acknowledgementCases)
-    func acknowledgements(_ bad: MalformedCase) { MalformedPacketTests.expectReason(bad) }
+    func acknowledgements(_ bad: MalformedCase) { bad.expectClassified() }
 
     static func subscribe(_ version: ProtocolVersion, _ payload: [UInt8], properties: [UInt8] = []) -> [UInt8] {
         Wire.packet(0x82, [0, 1] + (version == .v5 ? Wire.properties(properties) : []) + payload)
@@ -112,7 +112,7 @@ struct ProtocolErrorTests {
 
     @Test("[v311 MQTT-3-8.3-4] [v5 MQTT-3.8.3-4] [v5 MQTT-3.8.3-5] [v311 MQTT-3.8.3-3] [v311 MQTT-3.10.3-2] bad SUBSCRIBE / UNSUBSCRIBE",
           arguments: subscribeCases)
-    func subscriptions(_ bad: MalformedCase) { MalformedPacketTests.expectReason(bad) }
+    func subscriptions(_ bad: MalformedCase) { bad.expectClassified() }
 
     static let disconnectAndAuthCases: [MalformedCase] = [
         MalformedCase("DISCONNECT reason 0x8C (not in Table 3-10) → 0x82", .v5, [0xE0, 0x01, 0x8C], .protocolError),
@@ -131,5 +131,5 @@ struct ProtocolErrorTests {
 
     @Test("[v5 MQTT-3.14.2-1] [v5 MQTT-3.15.2-1] [v5 interp] bad DISCONNECT / AUTH reason codes and properties",
           arguments: disconnectAndAuthCases)
-    func disconnectAndAuth(_ bad: MalformedCase) { MalformedPacketTests.expectReason(bad) }
+    func disconnectAndAuth(_ bad: MalformedCase) { bad.expectClassified() }
 }
