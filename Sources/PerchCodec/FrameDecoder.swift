@@ -35,6 +35,9 @@ public struct FrameDecoder: Sendable {
     /// Bytes appended but not yet returned as frames.
     public var bufferedByteCount: Int { buffer.count - readIndex }
 
+    /// The capacity of the storage held (0 when idle), for tests and memory accounting.
+    package var storageCapacity: Int { buffer.capacity }
+
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
         compactIfWorthwhile()

@@ -57,7 +57,8 @@ extension ByteSink {
 
 extension ConnAck {
     fileprivate func write<Sink: ByteSink>(version: ProtocolVersion, to sink: inout Sink) {
-        sink.append(sessionPresent ? 1 : 0)
+        // 3.1 has no Session Present: the byte is reserved and written as 0.
+        sink.append(sessionPresent && version != .v31 ? 1 : 0)
         guard version == .v5 else {
             // 3.1.1 has fewer codes; one without a fitting code falls back to Server unavailable.
             sink.append(ConnectReturnCode311(reason)?.rawValue ?? ConnectReturnCode311.serverUnavailable.rawValue)

@@ -30,6 +30,10 @@ enum UTF8Validation {
         var index = 0
         let count = buffer.count
         while index < count {
+            if index + 8 <= count, isPlainASCII(UnsafeRawPointer(buffer.baseAddress! + index).loadUnaligned(as: UInt64.self)) {
+                index += 8
+                continue
+            }
             let lead = buffer[index]
             if lead < 0x80 {
                 guard lead != 0 else { return false }  // [MQTT-1.5.3-2] [MQTT-1.5.4-2]
@@ -41,6 +45,14 @@ enum UTF8Validation {
             index += length
         }
         return true
+    }
+
+    /// Whether all 8 bytes of `word` are ASCII and none is 0 (the common case, checked
+    /// a word at a time).
+    private static func isPlainASCII(_ word: UInt64) -> Bool {
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        let hasZeroByte = (word &- 0x0101_0101_0101_0101) & ~word & highBits != 0
+        return word & highBits == 0 && !hasZeroByte
     }
 
     /// The length of the well-formed multi-byte sequence starting at `index`, or 0.

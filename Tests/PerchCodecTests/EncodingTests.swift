@@ -43,6 +43,13 @@ struct EncodingTests {
         #expect(Self.bytes(connAck, .v311) == [0x20, 0x02, 0x00, mapping.1])
     }
 
+    @Test("[v5 interp] 3.1 CONNACK writes its reserved first byte as 0 (3.1 has no Session Present)")
+    func connAck31HasNoSessionPresent() {
+        let connAck = Packet.connack(ConnAck(sessionPresent: true, reason: .success))
+        #expect(Self.bytes(connAck, .v31) == [0x20, 0x02, 0x00, 0x00])
+        #expect(Self.bytes(connAck, .v311) == [0x20, 0x02, 0x01, 0x00])
+    }
+
     @Test("[v311 MQTT-2.2.2-1] 3.1.1 drops properties and reason codes that do not exist on its wire")
     func olderVersionsDropVersion5Fields() throws {
         var properties = Properties()

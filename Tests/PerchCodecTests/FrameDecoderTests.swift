@@ -119,6 +119,20 @@ struct FrameDecoderTests {
         }
     }
 
+    @Test("[v5 interp] an idle decoder holds no storage: released once every byte is consumed")
+    func idleHoldsNoStorage() throws {
+        var decoder = FrameDecoder()
+        #expect(decoder.storageCapacity == 0)
+        let bytes: [UInt8] = [0x30, 0x03, 0x00, 0x01, 0x61, 0xC0]
+        bytes.withUnsafeBytes { decoder.append($0) }
+        #expect(decoder.storageCapacity > 0)
+        _ = try decoder.next()
+        #expect(decoder.storageCapacity > 0)  // PINGREQ header still pending
+        decoder.append([0x00])
+        #expect(try decoder.next() == Frame(header: 0xC0, body: []))
+        #expect(decoder.storageCapacity == 0)
+    }
+
     @Test("[v5 interp] many frames interleaved with partial appends survive compaction")
     func compaction() throws {
         var decoder = FrameDecoder()

@@ -70,6 +70,10 @@ struct MalformedPacketTests {
         ("lone continuation byte", [0x80]),
         ("continuation byte missing in the middle", [0xE2, 0x28, 0xA1]),
         ("U+0000", [0x61, 0x00, 0x62]),
+        ("U+0000 inside a long ASCII run", Array(repeating: 0x61, count: 11) + [0x00] + Array(repeating: 0x62, count: 12)),
+        ("U+0000 as the 8th byte", Array(repeating: 0x61, count: 7) + [0x00]),
+        ("surrogate after 16 ASCII bytes", Array(repeating: 0x61, count: 16) + [0xED, 0xB0, 0x80]),
+        ("byte 0x80 after 9 ASCII bytes", Array(repeating: 0x61, count: 9) + [0x80] + Array(repeating: 0x61, count: 8)),
     ]
 
     @Test("[v311 MQTT-1.5.3-1] [v311 MQTT-1.5.3-2] [v5 MQTT-1.5.4-1] [v5 MQTT-1.5.4-2] ill-formed UTF-8 or U+0000 in a string → 0x81",
@@ -107,6 +111,7 @@ struct MalformedPacketTests {
         ("U+FFFF non-character", [0xEF, 0xBF, 0xBF]),
         ("U+10000 (F0 90 80 80)", [0xF0, 0x90, 0x80, 0x80]),
         ("U+10FFFF (F4 8F BF BF)", [0xF4, 0x8F, 0xBF, 0xBF]),
+        ("long ASCII with a 2-byte scalar after 13 bytes", Array("sensors/abcde".utf8) + [0xC3, 0xA9] + Array("/temp/xyz".utf8)),
     ]
 
     @Test("[v311 MQTT-1.5.3-3] [v5 MQTT-1.5.4-3] [v5 interp] well-formed strings (control characters, U+FEFF, edges) decode unchanged",
