@@ -1,0 +1,136 @@
+import PerchCodec
+
+/// Outbound flows: in-flight windows, queues, redelivery, and the acks that advance them.
+///
+///     deliver ─▶ QoS 0: send now (online) or drop
+///             └▶ QoS 1/2: window has room and online? ─ yes ▶ new packet id, send, in flight
+///                                                   └─ no  ▶ bounded queue (or drop)
+///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump the queue
+extension Broker {
+    func deliver(_ delivery: Delivery, to handle: Int) {
+        let session = sessions[handle]
+        if delivery.qos == .atMostOnce {
+            guard let connection = session.connection else {
+                statisticsStorage.droppedMessages += 1 // QoS 0 is not queued offline (mosquitto default)
+                return
+            }
+            transmit(delivery, packetID: nil, dup: false, to: connection, session: session)
+            return
+        }
+        if session.connection != nil && session.queue.isEmpty && session.inflight.count < session.window {
+            start(delivery, session: handle)
+        } else {
+            enqueue(delivery, session: handle) // [MQTT-3.1.2-5] [v5 MQTT-3.3.4-9]
+        }
+    }
+
+    private func enqueue(_ delivery: Delivery, session handle: Int) {
+        let queue = sessions[handle].queue
+        let fullByCount = configuration.maxQueuedMessages > 0 && queue.count >= configuration.maxQueuedMessages
+        let fullByBytes = configuration.maxQueuedBytes > 0
+            && queue.bytes + delivery.message.payload.count > configuration.maxQueuedBytes
+        guard !fullByCount && !fullByBytes else {
+            statisticsStorage.droppedMessages += 1
+            return
+        }
+        sessions[handle].queue.append(delivery)
+    }
+
+    /// Sends a QoS 1/2 delivery under a fresh packet id and records it in flight. An expired
+    /// or oversized message is dropped instead (as if delivered, [v5 MQTT-3.1.2-25]).
+    private func start(_ delivery: Delivery, session handle: Int) {
+        guard let connection = sessions[handle].connection else { return }
+        guard fits(delivery, session: sessions[handle]) else {
+            statisticsStorage.droppedMessages += 1
+            return
+        }
+        let packetID = sessions[handle].inflight.allocateID() // [MQTT-2.3.1-2] [v5 MQTT-2.2.1-4]
+        sessions[handle].inflight.insert(delivery, id: packetID)
+        transmit(delivery, packetID: packetID, dup: false, to: connection, session: sessions[handle])
+    }
+
+    /// Moves queued deliveries into the window while there is room.
+    func pump(_ handle: Int) {
+        while sessions[handle].connection != nil && sessions[handle].inflight.count < sessions[handle].window,
+              let delivery = sessions[handle].queue.popFirst() {
+            start(delivery, session: handle)
+        }
+    }
+
+    /// On reconnect with a session: unacknowledged PUBLISH again with DUP=1 and PUBRELs,
+    /// original ids, original order. [MQTT-4.4.0-1] [v5 MQTT-4.4.0-1] [MQTT-4.3.3-1]
+    func resendInflight(_ handle: Int) {
+        guard let connection = sessions[handle].connection else { return }
+        for (packetID, entry) in sessions[handle].inflight.ordered {
+            switch entry.stage {
+            case .awaitingPubAck, .awaitingPubRec:
+                transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: sessions[handle])
+            case .awaitingPubComp:
+                send(.pubrel(PubAck(packetID: packetID)), to: connection)
+            }
+        }
+    }
+
+    /// Builds and sends the PUBLISH (subscription ids, remaining expiry); drops it when
+    /// expired [v5 MQTT-3.3.2-5] or larger than the client's Maximum Packet Size
+    /// [v5 MQTT-3.1.2-24].
+    private func transmit(_ delivery: Delivery, packetID: PacketID?, dup: Bool, to connection: ConnectionID, session: Session) {
+        var properties = delivery.message.properties
+        properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers
+        if let expiry = delivery.message.expiry {
+            guard now < expiry else {
+                statisticsStorage.droppedMessages += 1
+                return
+            }
+            properties.messageExpiryInterval = UInt32((expiry.milliseconds - now.milliseconds) / 1000) // [v5 MQTT-3.3.2-6]
+        }
+        let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: delivery.message.topic.string,
+                              packetID: packetID, properties: session.version == .v5 ? properties : Properties(),
+                              payload: delivery.message.payload)
+        if session.maximumPacketSize > 0 && publish.estimatedSize > Int(session.maximumPacketSize) {
+            statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
+            return
+        }
+        statisticsStorage.messagesSent += 1
+        send(.publish(publish), to: connection)
+    }
+
+    private func fits(_ delivery: Delivery, session: Session) -> Bool {
+        if let expiry = delivery.message.expiry, expiry <= now { return false }
+        guard session.maximumPacketSize > 0 else { return true }
+        let publish = Publish(qos: delivery.qos, topic: delivery.message.topic.string, packetID: PacketID(1),
+                              properties: delivery.message.properties, payload: delivery.message.payload)
+        return publish.estimatedSize + 5 * delivery.subscriptionIdentifiers.count <= Int(session.maximumPacketSize)
+    }
+
+    func handlePubAck(_ ack: PubAck, session handle: Int) {
+        guard sessions[handle].inflight.stage(of: ack.packetID) == .awaitingPubAck else { return }
+        sessions[handle].inflight.remove(ack.packetID) // [MQTT-4.3.2-3]
+        pump(handle)
+    }
+
+    /// PUBREC: answer PUBREL (and never resend the PUBLISH) [MQTT-4.3.3-1]; a v5 failure
+    /// code ends the flow [v5 MQTT-4.4.0-2]. Unknown id: PUBREL anyway (v5 0x92).
+    func handlePubRec(_ ack: PubAck, session handle: Int) {
+        guard let connection = sessions[handle].connection else { return }
+        switch sessions[handle].inflight.stage(of: ack.packetID) {
+        case .awaitingPubRec?, .awaitingPubComp?:
+            if ack.reason.isFailure {
+                sessions[handle].inflight.remove(ack.packetID)
+                pump(handle)
+                return
+            }
+            sessions[handle].inflight.setStage(.awaitingPubComp, of: ack.packetID)
+            send(.pubrel(PubAck(packetID: ack.packetID)), to: connection)
+        case .awaitingPubAck?, nil:
+            let reason: ReasonCode = sessions[handle].version == .v5 ? .packetIdentifierNotFound : .success
+            send(.pubrel(PubAck(packetID: ack.packetID, reason: reason)), to: connection)
+        }
+    }
+
+    func handlePubComp(_ ack: PubAck, session handle: Int) {
+        guard sessions[handle].inflight.stage(of: ack.packetID) == .awaitingPubComp else { return }
+        sessions[handle].inflight.remove(ack.packetID) // [MQTT-2.3.1-4]
+        pump(handle)
+    }
+}
