@@ -25,8 +25,8 @@ extension Broker {
         if let will = client.will {
             switch disposition {
             case .discard: break
-            case .publish: publishWill(will, delay: client.willDelay, session: handle, sessionContinues: sessionContinues)
-            case .publishNow: route(will)
+            case .publish: scheduleWill(will, delay: client.willDelay, session: handle, sessionContinues: sessionContinues)
+            case .publishNow: publishWill(will, origin: sessions[handle].clientID)
             }
         }
         guard !sessionContinues else { return }
@@ -42,10 +42,10 @@ extension Broker {
 
     /// Publishes a Will now, or parks it in the session for its v5 Will Delay Interval when
     /// the session outlives the connection. // [v5 MQTT-3.1.2-8]
-    private func publishWill(_ will: Message, delay: UInt32, session handle: Int, sessionContinues: Bool) {
+    private func scheduleWill(_ will: Will, delay: UInt32, session handle: Int, sessionContinues: Bool) {
         let outlives = sessionContinues || sessions[handle].expiryInterval > 0
         guard delay > 0, outlives else {
-            route(will)
+            publishWill(will, origin: sessions[handle].clientID)
             return
         }
         sessions[handle].delayedWill = will
@@ -59,7 +59,7 @@ extension Broker {
         for filter in session.subscriptions.keys { tree.remove(filter: filter, session: Int32(handle)) }
         sessions.remove(handle)
         statisticsStorage.droppedMessages += session.queue.count
-        if publishWill, let will = session.delayedWill { route(will) }
+        if publishWill, let will = session.delayedWill { self.publishWill(will, origin: session.clientID) }
     }
 
     /// A second connection with the same client id: the old one gets v5 DISCONNECT 0x8E

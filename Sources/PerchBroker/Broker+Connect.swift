@@ -24,7 +24,7 @@ extension Broker {
         connections[id]?.client = ConnectedClient(
             version: connect.version, session: handle,
             keepAliveMilliseconds: Int64(keepAlive) * 1000, lastActivity: now,
-            will: connect.will.map { willMessage($0, origin: clientID) },
+            will: connect.will,
             willDelay: connect.version == .v5 ? connect.will?.properties.willDelayInterval ?? 0 : 0,
             connectExpiryWasZero: (connect.properties.sessionExpiryInterval ?? 0) == 0)
         statisticsStorage.connectedClients += 1
@@ -111,14 +111,15 @@ extension Broker {
         return properties
     }
 
-    /// The Will as the message it becomes (Will Delay stripped, expiry from its interval).
-    private func willMessage(_ will: Will, origin: String) -> Message {
+    /// Publishes a Will as the message it becomes: Will Delay stripped, its Message Expiry
+    /// Interval counted from now (v5 §3.1.3.2.4), QoS capped at the maximum.
+    func publishWill(_ will: Will, origin: String) {
         var properties = will.properties
         properties.willDelayInterval = nil
         let expiry = properties.messageExpiryInterval.map { now.adding(seconds: Int64($0)) }
         let qos = min(will.qos, configuration.maximumQoS)
-        return Message(topic: will.topic, payload: will.payload, qos: qos, retain: will.retain,
-                       properties: properties, expiry: expiry, origin: origin)
+        route(Message(topic: will.topic, payload: will.payload, qos: qos, retain: will.retain,
+                      properties: properties, expiry: expiry, origin: origin))
     }
 
     /// DISCONNECT from the client: v5 may change the Session Expiry Interval; 0x04 keeps

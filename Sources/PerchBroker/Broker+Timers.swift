@@ -14,7 +14,7 @@ extension Broker {
                 guard sessions.isLive(handle, generation: generation), sessions[handle].connection == nil,
                       let will = sessions[handle].delayedWill else { continue }
                 sessions[handle].delayedWill = nil
-                route(will) // [v5 MQTT-3.1.2-8]
+                publishWill(will, origin: sessions[handle].clientID) // [v5 MQTT-3.1.2-8]
             case .sessionExpiry(let handle, let generation):
                 guard sessions.isLive(handle, generation: generation), sessions[handle].connection == nil,
                       let deadline = sessions[handle].expiresAt, deadline <= now else { continue }

@@ -16,8 +16,8 @@ struct ConnectedClient: Sendable {
     var keepAliveMilliseconds: Int64
     /// When the last packet arrived (keep alive is measured from it).
     var lastActivity: Timestamp
-    /// The Will, as a ready message, until DISCONNECT discards it or a close publishes it.
-    var will: Message?
+    /// The Will until DISCONNECT discards it or a close publishes it.
+    var will: Will?
     /// v5 Will Delay Interval in seconds.
     var willDelay: UInt32
     /// Inbound v5 topic aliases of this connection.

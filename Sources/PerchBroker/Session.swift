@@ -22,7 +22,7 @@ struct Session: Sendable {
     /// Set while disconnected with a finite, non-zero expiry.
     var expiresAt: Timestamp?
     /// A v5 Will waiting out its Will Delay Interval after the connection closed.
-    var delayedWill: Message?
+    var delayedWill: Will?
     /// Outbound window: min(maxInflightMessages, the client's Receive Maximum).
     var window: Int = 65535
     /// The client's v5 Maximum Packet Size (0 = the protocol's).

@@ -129,3 +129,19 @@ struct WillTests {
         #expect(got.first?.properties.willDelayInterval == nil)
     }
 }
+
+@Suite("Will expiry")
+struct WillExpiryTests {
+    @Test("[v5 interp] §3.1.3.2.4 the Will's Message Expiry Interval counts from when it is published")
+    func willExpiryFromPublication() {
+        let h = BrokerHarness()
+        let s = h.connected("s", version: .v5)
+        h.subscribe(s, "will/#")
+        var w = will("will/a")
+        w.properties.messageExpiryInterval = 30
+        let c = h.connected("a", version: .v5, will: w)
+        h.advance(seconds: 100)
+        h.drop(c)
+        #expect(publishes(h.take(s)).first?.properties.messageExpiryInterval == 30)
+    }
+}
