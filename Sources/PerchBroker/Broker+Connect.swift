@@ -106,7 +106,7 @@ extension Broker {
         properties.wildcardSubscriptionAvailable = 1
         properties.subscriptionIdentifierAvailable = 1
         properties.sharedSubscriptionAvailable = 0
-        if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive } // [v5 MQTT-3.2.2-21]
+        if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive } // v5 §3.2.2.3.14 Server Keep Alive
         properties.assignedClientIdentifier = assigned // [v5 MQTT-3.2.2-16]
         return properties
     }

@@ -44,7 +44,7 @@ extension Broker {
             statisticsStorage.droppedMessages += 1
             return
         }
-        let packetID = sessions[handle].inflight.allocateID() // [MQTT-2.3.1-2] [v5 MQTT-2.2.1-4]
+        let packetID = sessions[handle].inflight.allocateID() // [v311 MQTT-2.3.1-4] [v5 MQTT-2.2.1-4]
         sessions[handle].inflight.insert(delivery, id: packetID)
         transmit(delivery, packetID: packetID, dup: false, to: connection, session: sessions[handle])
     }
@@ -64,7 +64,9 @@ extension Broker {
         for (packetID, entry) in sessions[handle].inflight.ordered {
             switch entry.stage {
             case .awaitingPubAck, .awaitingPubRec:
-                transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: sessions[handle])
+                if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: sessions[handle]) {
+                    sessions[handle].inflight.remove(packetID) // too large for the new connection: as if delivered
+                }
             case .awaitingPubComp:
                 send(.pubrel(PubAck(packetID: packetID)), to: connection)
             }
@@ -72,27 +74,34 @@ extension Broker {
     }
 
     /// Builds and sends the PUBLISH (subscription ids, remaining expiry); drops it when
-    /// expired [v5 MQTT-3.3.2-5] or larger than the client's Maximum Packet Size
-    /// [v5 MQTT-3.1.2-24].
-    private func transmit(_ delivery: Delivery, packetID: PacketID?, dup: Bool, to connection: ConnectionID, session: Session) {
+    /// expired before its first send [v5 MQTT-3.3.2-5] (a redelivery has begun already and
+    /// completes, [v5 MQTT-4.3.3-7]) or larger than the client's Maximum Packet Size
+    /// [v5 MQTT-3.1.2-24]. Returns whether it was sent.
+    @discardableResult
+    private func transmit(_ delivery: Delivery, packetID: PacketID?, dup: Bool, to connection: ConnectionID,
+                          session: Session) -> Bool {
         var properties = delivery.message.properties
         properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers
         if let expiry = delivery.message.expiry {
-            guard now < expiry else {
+            if now < expiry {
+                properties.messageExpiryInterval = UInt32((expiry.milliseconds - now.milliseconds) / 1000) // [v5 MQTT-3.3.2-6]
+            } else if dup {
+                properties.messageExpiryInterval = nil
+            } else {
                 statisticsStorage.droppedMessages += 1
-                return
+                return false
             }
-            properties.messageExpiryInterval = UInt32((expiry.milliseconds - now.milliseconds) / 1000) // [v5 MQTT-3.3.2-6]
         }
         let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: delivery.message.topic.string,
                               packetID: packetID, properties: session.version == .v5 ? properties : Properties(),
                               payload: delivery.message.payload)
         if session.maximumPacketSize > 0 && publish.estimatedSize > Int(session.maximumPacketSize) {
             statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
-            return
+            return false
         }
         statisticsStorage.messagesSent += 1
         send(.publish(publish), to: connection)
+        return true
     }
 
     private func fits(_ delivery: Delivery, session: Session) -> Bool {

@@ -50,7 +50,7 @@ extension Broker {
             return TopicName(unchecked: publish.topic)
         }
         guard alias > 0, alias <= configuration.topicAliasMaximum else {
-            violation(.topicAliasInvalid, on: id) // [v5 MQTT-3.2.2-17, -18 client duty]
+            violation(.topicAliasInvalid, on: id) // §3.3.2.3.4
             return nil
         }
         if publish.topic.isEmpty {
@@ -114,22 +114,25 @@ extension Broker {
     /// [MQTT-3.3.5-1] [v5 MQTT-3.3.4-2] [v5 MQTT-3.3.4-3]
     func route(_ message: Message) {
         if message.retain && configuration.retainAvailable { updateRetained(message) }
-        var matches: [Int32: Delivery] = [:]
+        defer {
+            routeMatches.removeAll(keepingCapacity: true)
+            routeIndex.removeAll(keepingCapacity: true)
+        }
         tree.forEachMatch(topicLevels(message.topic.string)) { handle, options in
             if options.noLocal && sessions[Int(handle)].clientID == message.origin { return } // [v5 MQTT-3.8.3-3]
-            let qos = min(message.qos, options.qos) // [MQTT-3.8.4-6]
-            let retain = options.retainAsPublished && message.retain // [MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]
+            let qos = min(message.qos, options.qos) // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]
+            let retain = options.retainAsPublished && message.retain // [v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]
             let ids = options.identifier.map { [$0] } ?? []
-            if var existing = matches[handle] {
-                existing.qos = max(existing.qos, qos)
-                existing.retain = existing.retain || retain
-                existing.subscriptionIdentifiers += ids
-                matches[handle] = existing
+            if let index = routeIndex[handle] {
+                routeMatches[index].1.qos = max(routeMatches[index].1.qos, qos)
+                routeMatches[index].1.retain = routeMatches[index].1.retain || retain
+                routeMatches[index].1.subscriptionIdentifiers += ids
             } else {
-                matches[handle] = Delivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids)
+                routeIndex[handle] = routeMatches.count
+                routeMatches.append((handle, Delivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids)))
             }
         }
-        for (handle, delivery) in matches { deliver(delivery, to: Int(handle)) }
+        for (handle, delivery) in routeMatches { deliver(delivery, to: Int(handle)) }
     }
 
     /// RETAIN=1: store or replace (QoS and properties kept); an empty payload clears and is

@@ -56,7 +56,7 @@ extension Broker {
         }
     }
 
-    /// Retained messages matching the filter, with RETAIN=1 [MQTT-3.3.1-6] [MQTT-3.3.1-8 v311 / v5 §3.3.1.3].
+    /// Retained messages matching the filter, with RETAIN=1. [v311 MQTT-3.3.1-6] [v311 MQTT-3.3.1-8]
     private func sendRetained(matching filter: TopicFilter, options: SubscriptionOptions, session handle: Int) {
         for message in retained.matching(topicLevels(filter.filter)) {
             if let expiry = message.expiry, expiry <= now { continue }

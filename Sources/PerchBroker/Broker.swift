@@ -21,6 +21,10 @@ public final class Broker {
     var assignedIDCounter: UInt64 = 0
     /// Counters for the embedder.
     var statisticsStorage = BrokerStatistics()
+    /// Scratch of `route`, kept to avoid two allocations per message: matching sessions
+    /// in match order, and each session's index in it (one delivery per session).
+    var routeMatches: [(Int32, Delivery)] = []
+    var routeIndex: [Int32: Int] = [:]
     /// The time of the event being handled.
     var now = Timestamp(milliseconds: 0)
     /// The actions of the event being handled (swapped with the caller's array).
@@ -72,7 +76,7 @@ public final class Broker {
         guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
         guard let client = connection.client else {
             guard case .connect(let connect) = packet else {
-                closeSilently(id) // first packet must be CONNECT [MQTT-3.1.0-1] (v311 [MQTT-4.8.0-1])
+                closeSilently(id) // first packet must be CONNECT: [v311 MQTT-4.8.0-1] [v5 MQTT-4.13.1-1]
                 return
             }
             accept(connect, on: id)

@@ -10,7 +10,7 @@ struct InflightWindow: Sendable {
         case awaitingPubAck
         /// QoS 2 PUBLISH sent, waiting for PUBREC.
         case awaitingPubRec
-        /// PUBREL sent, waiting for PUBCOMP; the PUBLISH is never resent. // [MQTT-4.3.3-1]
+        /// PUBREL sent, waiting for PUBCOMP; the PUBLISH is never resent. // [v311 MQTT-4.3.3-1] [v5 MQTT-4.3.3-6]
         case awaitingPubComp
     }
 
@@ -26,7 +26,7 @@ struct InflightWindow: Sendable {
 
     var count: Int { entries.count }
 
-    /// A packet id not in use by any in-flight message of this session. // [MQTT-2.3.1-2]
+    /// A packet id not in use by any in-flight message of this session. // [v311 MQTT-2.3.1-4] [v5 MQTT-2.2.1-4]
     /// The caller guarantees `count < 65535`.
     mutating func allocateID() -> PacketID {
         while entries[nextID] != nil { advance() }

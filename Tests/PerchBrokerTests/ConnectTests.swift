@@ -121,7 +121,7 @@ struct ConnectTests {
         #expect(h.take(ok) == [accepted()])
     }
 
-    @Test("[v5 MQTT-3.2.2-21] v5 keep alive above max_keepalive (or 0) gets Server Keep Alive")
+    @Test("[v5 MQTT-3.2.2-22] [v5 interp] v5 keep alive above max_keepalive (or 0) gets Server Keep Alive")
     func serverKeepAliveV5() throws {
         var config = BrokerConfiguration()
         config.maxKeepalive = 60
@@ -160,7 +160,7 @@ struct ConnectTests {
         #expect(h.closed(c))
     }
 
-    @Test("[v311 MQTT-3.1.0-1] [v5 MQTT-3.14.0-1] first packet not CONNECT: close without any packet")
+    @Test("[v311 MQTT-4.8.0-1] [v5 MQTT-3.14.0-1] first packet not CONNECT: close without any packet")
     func firstPacketNotConnect() {
         let h = BrokerHarness()
         let c = h.open()

@@ -24,7 +24,7 @@ struct DeliveryTests {
         #expect(second[0].packetID != nil)
     }
 
-    @Test("[v311 MQTT-4.3.3-1] [v5 MQTT-4.3.3-1] QoS 2 outbound: PUBREC answered with PUBREL, PUBLISH never resent after it")
+    @Test("[v311 MQTT-4.3.3-1] [v5 MQTT-4.3.3-4] [v5 MQTT-4.3.3-6] QoS 2 outbound: PUBREC answered with PUBREL, PUBLISH never resent after it")
     func qos2Outbound() {
         let h = BrokerHarness()
         let s = h.connected("s", cleanStart: false)
@@ -171,7 +171,7 @@ struct DeliveryTests {
         #expect(h.take(again) == [accepted(false)])
     }
 
-    @Test("[v311 MQTT-2.3.1-2] outbound packet ids are unique among in-flight messages")
+    @Test("[v311 MQTT-2.3.1-4] [v5 MQTT-4.3.3-1] outbound packet ids are unique among in-flight messages")
     func uniqueIDs() {
         let h = BrokerHarness()
         let s = h.connected("s")
@@ -221,5 +221,46 @@ struct DeliveryTests {
         let p = h.connected("p", version: .v5)
         h.publish(p, "t", properties: v5 { $0.contentType = "text/plain" })
         #expect(publishes(h.take(s)).first?.properties == Properties())
+    }
+}
+
+@Suite("Redelivery edge cases")
+struct RedeliveryEdgeTests {
+    @Test("[v5 MQTT-4.3.3-7] an in-flight QoS 2 message that expired is still redelivered and completes")
+    func expiredInflightRedelivered() {
+        let h = BrokerHarness()
+        let props = v5 { $0.sessionExpiryInterval = 1000 }
+        let s = h.connected("s", version: .v5, cleanStart: false, properties: props)
+        h.subscribe(s, "t", qos: .exactlyOnce)
+        let p = h.connected("p", version: .v5)
+        h.publish(p, "t", qos: .exactlyOnce, id: 1, properties: v5 { $0.messageExpiryInterval = 2 })
+        let id = publishes(h.take(s))[0].packetID!
+        h.drop(s)
+        h.advance(seconds: 10)
+        let again = h.connect("s", version: .v5, cleanStart: false, properties: props)
+        let sent = publishes(h.take(again))
+        #expect(sent.count == 1 && sent[0].dup && sent[0].packetID == id)
+        h.send(again, .pubrec(PubAck(packetID: id)))
+        #expect(h.take(again) == [.pubrel(PubAck(packetID: id))])
+    }
+
+    @Test("[v5 MQTT-3.1.2-25] an in-flight message too large for the new connection is dropped and frees the window")
+    func oversizedRedeliveryFreesWindow() {
+        let h = BrokerHarness()
+        let big = v5 {
+            $0.sessionExpiryInterval = 1000
+            $0.receiveMaximum = 1
+        }
+        let s = h.connected("s", version: .v5, cleanStart: false, properties: big)
+        h.subscribe(s, "t", qos: .atLeastOnce)
+        let p = h.connected("p")
+        h.publish(p, "t", String(repeating: "x", count: 100), qos: .atLeastOnce, id: 1)
+        h.publish(p, "t", "small", qos: .atLeastOnce, id: 2)
+        #expect(publishes(h.take(s)).count == 1)
+        h.drop(s)
+        var small = big
+        small.maximumPacketSize = 50
+        let again = h.connect("s", version: .v5, cleanStart: false, properties: small)
+        #expect(publishes(h.take(again)).map(\.payload) == [bytes("small")])
     }
 }

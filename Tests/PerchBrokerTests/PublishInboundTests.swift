@@ -16,7 +16,7 @@ struct PublishInboundTests {
         #expect(h.take(s) == [.publish(Publish(qos: .atMostOnce, topic: "t", payload: bytes("hello")))])
     }
 
-    @Test("[v311 MQTT-4.3.2-2] [v5 MQTT-4.3.2-2] QoS 1 gets PUBACK with the same id")
+    @Test("[v311 MQTT-4.3.2-2] [v5 MQTT-4.3.2-4] QoS 1 gets PUBACK with the same id")
     func qos1() {
         for version in [ProtocolVersion.v311, .v5] {
             let h = BrokerHarness()
@@ -26,7 +26,7 @@ struct PublishInboundTests {
         }
     }
 
-    @Test("[v311 MQTT-4.3.3-2] [v5 MQTT-4.3.3-10] QoS 2: PUBREC, repeat before PUBREL re-PUBREC'd and not delivered again")
+    @Test("[v311 MQTT-4.3.3-2] [v5 MQTT-4.3.3-8] [v5 MQTT-4.3.3-10] [v5 MQTT-4.3.3-12] QoS 2: PUBREC, repeat before PUBREL re-PUBREC'd and not delivered again")
     func qos2Duplicate() {
         for version in [ProtocolVersion.v311, .v5] {
             let h = BrokerHarness()

@@ -76,7 +76,7 @@ struct SessionTests {
         #expect(h.broker.nextDeadline == nil)
     }
 
-    @Test("[v5 MQTT-3.14.2-2] DISCONNECT may change Session Expiry Interval when CONNECT had non-zero")
+    @Test("[v5 interp] §3.14.2.2.2 DISCONNECT may change Session Expiry Interval when CONNECT had non-zero")
     func disconnectChangesExpiry() {
         let h = BrokerHarness()
         let a = h.connected("a", version: .v5, cleanStart: false, properties: v5 { $0.sessionExpiryInterval = 10 })
