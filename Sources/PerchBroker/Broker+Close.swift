@@ -56,7 +56,10 @@ extension Broker {
     /// first, [v5 MQTT-3.1.2-8]), removes its subscriptions from the trie.
     func endSession(_ handle: Int, publishWill: Bool) {
         let session = sessions[handle]
-        for filter in session.subscriptions.keys { tree.remove(filter: filter, session: Int32(handle)) }
+        for (key, options) in session.subscriptions {
+            tree.remove(filter: matchedFilter(key, shareName: options.shareName), share: options.shareName,
+                        session: Int32(handle))
+        }
         sessions.remove(handle)
         statisticsStorage.droppedMessages += session.queue.count
         if publishWill, let will = session.delayedWill { self.publishWill(will, origin: session.clientID) }

@@ -105,7 +105,7 @@ extension Broker {
         if configuration.topicAliasMaximum > 0 { properties.topicAliasMaximum = configuration.topicAliasMaximum }
         properties.wildcardSubscriptionAvailable = 1
         properties.subscriptionIdentifierAvailable = 1
-        properties.sharedSubscriptionAvailable = 0
+        properties.sharedSubscriptionAvailable = 1
         if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive } // v5 §3.2.2.3.14 Server Keep Alive
         properties.assignedClientIdentifier = assigned // [v5 MQTT-3.2.2-16]
         return properties

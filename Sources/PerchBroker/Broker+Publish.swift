@@ -117,8 +117,9 @@ extension Broker {
         defer {
             routeMatches.removeAll(keepingCapacity: true)
             routeIndex.removeAll(keepingCapacity: true)
+            routeShared.removeAll(keepingCapacity: true)
         }
-        tree.forEachMatch(topicLevels(message.topic.string)) { handle, options in
+        tree.forEachMatch(topicLevels(message.topic.string), shared: &routeShared) { handle, options in
             if options.noLocal && sessions[Int(handle)].clientID == message.origin { return } // [v5 MQTT-3.8.3-3]
             let qos = min(message.qos, options.qos) // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]
             let retain = options.retainAsPublished && message.retain // [v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]
@@ -133,6 +134,18 @@ extension Broker {
             }
         }
         for (handle, delivery) in routeMatches { deliver(delivery, to: Int(handle)) }
+        for match in routeShared { deliverShared(message, to: match) }
+    }
+
+    /// One member of a share group gets the message, at its granted QoS [v5 MQTT-4.8.2-3];
+    /// connected members first. No Local does not apply (it is a Protocol Error on shares).
+    private func deliverShared(_ message: Message, to match: TopicTree.SharedMatch) {
+        let picked = tree.pickMember(match) { sessions[Int($0)].connection != nil }
+        guard let (handle, options) = picked else { return }
+        let delivery = Delivery(message: message, qos: min(message.qos, options.qos),
+                                retain: options.retainAsPublished && message.retain,
+                                subscriptionIdentifiers: options.identifier.map { [$0] } ?? [])
+        deliver(delivery, to: Int(handle))
     }
 
     /// RETAIN=1: store or replace (QoS and properties kept); an empty payload clears and is

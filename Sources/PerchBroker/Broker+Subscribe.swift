@@ -14,14 +14,10 @@ extension Broker {
             case .invalidFilter:
                 reasons.append(client.version == .v5 ? .topicFilterInvalid : .unspecifiedError)
             case .valid(let subscription):
-                guard subscription.filter.shareName == nil else {
-                    // Shared subscriptions are not implemented (CONNACK advertises 0).
-                    reasons.append(client.version == .v5 ? .sharedSubscriptionsNotSupported : .unspecifiedError)
-                    continue
-                }
                 let (options, isNew) = store(subscription, identifier: identifier, session: client.session)
                 reasons.append(.granted(options.qos))
-                if wantsRetained(options.retainHandling, isNew: isNew, version: client.version) {
+                // No retained messages for a new shared subscription (v5 §4.8.2).
+                if options.shareName == nil, wantsRetained(options.retainHandling, isNew: isNew, version: client.version) {
                     retainedWork.append((subscription, options))
                 }
             }
@@ -38,10 +34,11 @@ extension Broker {
         let options = SubscriptionOptions(
             qos: min(subscription.qos, configuration.maximumQoS),
             noLocal: subscription.noLocal, retainAsPublished: subscription.retainAsPublished,
-            retainHandling: subscription.retainHandling, identifier: identifier)
+            retainHandling: subscription.retainHandling, identifier: identifier,
+            shareName: subscription.filter.shareName)
         let key = subscription.filter.string
         let isNew = sessions[handle].subscriptions.updateValue(options, forKey: key) == nil
-        tree.insert(filter: key, session: Int32(handle), options: options)
+        tree.insert(filter: subscription.filter.filter, share: options.shareName, session: Int32(handle), options: options)
         return (options, isNew)
     }
 
@@ -72,8 +69,9 @@ extension Broker {
     func handleUnsubscribe(_ unsubscribe: Unsubscribe, on id: ConnectionID, client: ConnectedClient) {
         var reasons: [ReasonCode] = []
         for filter in unsubscribe.filters {
-            if sessions[client.session].subscriptions.removeValue(forKey: filter) != nil {
-                tree.remove(filter: filter, session: Int32(client.session))
+            if let options = sessions[client.session].subscriptions.removeValue(forKey: filter) {
+                tree.remove(filter: matchedFilter(filter, shareName: options.shareName), share: options.shareName,
+                            session: Int32(client.session))
                 reasons.append(.success)
             } else {
                 reasons.append(.noSubscriptionExisted)

@@ -25,6 +25,7 @@ public final class Broker {
     /// in match order, and each session's index in it (one delivery per session).
     var routeMatches: [(Int32, Delivery)] = []
     var routeIndex: [Int32: Int] = [:]
+    var routeShared: [TopicTree.SharedMatch] = []
     /// The time of the event being handled.
     var now = Timestamp(milliseconds: 0)
     /// The actions of the event being handled (swapped with the caller's array).

@@ -12,6 +12,15 @@ struct SubscriptionOptions: Sendable, Hashable {
     var retainHandling: RetainHandling
     /// v5 Subscription Identifier of the SUBSCRIBE that made it, if any.
     var identifier: UInt32?
+    /// The share name of a `$share/{name}/{filter}` subscription.
+    var shareName: String? = nil
+}
+
+/// The part of a subscription key (the filter as sent) that is matched: everything after
+/// `$share/{name}/` for a shared subscription, the key itself otherwise.
+func matchedFilter(_ key: String, shareName: String?) -> String {
+    guard let shareName else { return key }
+    return String(key.utf8.dropFirst(7 + shareName.utf8.count + 1))!
 }
 
 /// One message on its way to one session: the shared `Message` plus what differs per

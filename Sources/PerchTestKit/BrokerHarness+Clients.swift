@@ -25,14 +25,16 @@ extension BrokerHarness {
         return connection
     }
 
-    /// SUBSCRIBE to one filter (no `$share`), discarding the SUBACK but keeping retained
-    /// deliveries in `sent`.
+    /// SUBSCRIBE to one filter (`$share/{share}/{filter}` when `share` is set), discarding
+    /// the SUBACK but keeping retained deliveries in `sent`.
     public func subscribe(_ connection: ConnectionID, _ filter: String, qos: QoS = .atMostOnce, id: UInt16 = 1,
                           noLocal: Bool = false, retainAsPublished: Bool = false,
-                          retainHandling: RetainHandling = .sendOnSubscribe, identifier: UInt32? = nil) {
+                          retainHandling: RetainHandling = .sendOnSubscribe, identifier: UInt32? = nil,
+                          share: String? = nil) {
         var properties = Properties()
         if let identifier { properties.subscriptionIdentifiers = [identifier] }
-        let subscription = Subscription(filter: TopicFilter(unchecked: filter, shareName: nil, filter: filter), qos: qos,
+        let full = share.map { "$share/\($0)/\(filter)" } ?? filter
+        let subscription = Subscription(filter: TopicFilter(unchecked: full, shareName: share, filter: filter), qos: qos,
                                         noLocal: noLocal, retainAsPublished: retainAsPublished,
                                         retainHandling: retainHandling)
         send(connection, .subscribe(Subscribe(packetID: PacketID(id)!, entries: [.valid(subscription)],

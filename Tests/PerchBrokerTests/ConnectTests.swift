@@ -32,7 +32,7 @@ struct ConnectTests {
         #expect(ack.properties.topicAliasMaximum == 10)
         #expect(ack.properties.wildcardSubscriptionAvailable == 1)
         #expect(ack.properties.subscriptionIdentifierAvailable == 1)
-        #expect(ack.properties.sharedSubscriptionAvailable == 0)
+        #expect(ack.properties.sharedSubscriptionAvailable == 1)
         #expect(ack.properties.serverKeepAlive == nil)
         #expect(ack.properties.assignedClientIdentifier == nil)
     }

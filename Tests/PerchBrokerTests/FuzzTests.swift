@@ -29,7 +29,7 @@ struct Fuzzer {
     var problems: [String] = []
     /// Acks each client owes the broker, from what it received (sent in random order).
     var owed: [String: [Packet]] = [:]
-    let clients = ["c0", "c1", "c2", "c3"]
+    let clients = ["c0", "c1", "c2", "c3", "s0", "s1"]
     let topics = ["a", "a/b", "a/b/c", "$SYS/x", "b"]
     let filters = ["a", "a/+", "a/#", "#", "+/b", "b", "$SYS/#"]
 
@@ -53,8 +53,15 @@ struct Fuzzer {
         }
         switch Int.random(in: 0..<100, using: &random) {
         case 0..<30: publish(from: c)
-        case 30..<40: h.subscribe(c, pick(filters), qos: pick(QoS.allCases), id: UInt16.random(in: 1...5, using: &random))
-        case 40..<45: h.send(c, .unsubscribe(Unsubscribe(packetID: PacketID(1)!, filters: [pick(filters)])))
+        case 30..<40:
+            // Share-group members ("s…") hold only one shared filter, so each may get each
+            // message at most once; the others hold ordinary subscriptions.
+            let shared = client.hasPrefix("s")
+            h.subscribe(c, shared ? "a/#" : pick(filters), qos: pick(QoS.allCases),
+                        id: UInt16.random(in: 1...5, using: &random), share: shared ? "g1" : nil)
+        case 40..<45:
+            h.send(c, .unsubscribe(Unsubscribe(packetID: PacketID(1)!,
+                                               filters: [client.hasPrefix("s") ? "$share/g1/a/#" : pick(filters)])))
         case 45..<70: acknowledge(c, client: client)
         case 70..<75: h.drop(c)
         case 75..<78: h.send(c, .disconnect(Disconnect()))

@@ -16,14 +16,14 @@ struct SubscribeTests {
         #expect(h.take(c) == [.suback(SubAck(packetID: pid(7), reasons: [.grantedQoS2, .unspecifiedError, .success]))])
     }
 
-    @Test("[v5 MQTT-3.9.3-1] v5 invalid filter gets 0x8F, shared subscription 0x9E")
+    @Test("[v5 MQTT-3.9.3-1] v5 invalid filter gets 0x8F, shared subscription granted")
     func subackFailuresV5() {
         let h = BrokerHarness()
         let c = h.connected("a", version: .v5)
         let shared = TopicFilter(unchecked: "$share/g/a", shareName: "g", filter: "a")
         h.send(c, .subscribe(Subscribe(packetID: pid(2), entries: [.invalidFilter("#/a"),
-                                                                   .valid(Subscription(filter: shared, qos: .atMostOnce))])))
-        #expect(h.take(c) == [.suback(SubAck(packetID: pid(2), reasons: [.topicFilterInvalid, .sharedSubscriptionsNotSupported]))])
+                                                                   .valid(Subscription(filter: shared, qos: .atLeastOnce))])))
+        #expect(h.take(c) == [.suback(SubAck(packetID: pid(2), reasons: [.topicFilterInvalid, .grantedQoS1]))])
     }
 
     @Test("[v311 MQTT-3.8.4-5] [v311 MQTT-3.8.4-6] granted QoS is min(requested, maximum QoS); delivery downgraded")

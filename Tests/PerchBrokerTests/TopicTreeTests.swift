@@ -6,7 +6,8 @@ import Testing
 struct TopicTreeTests {
     private func matches(_ tree: TopicTree, _ topicName: String) -> Set<Int32> {
         var found: Set<Int32> = []
-        tree.forEachMatch(topicLevels(topicName)) { session, _ in found.insert(session) }
+        var shared: [TopicTree.SharedMatch] = []
+        tree.forEachMatch(topicLevels(topicName), shared: &shared) { session, _ in found.insert(session) }
         return found
     }
 
