@@ -76,7 +76,9 @@ extension Broker {
             sessions[handle].delayedWill = nil // [v5 MQTT-3.1.3-9]
             sessions[handle].expiresAt = nil
         } else {
-            if let existing = sessions.handle(of: clientID) { endSession(existing, publishWill: false) } // [MQTT-3.1.2-6]
+            // [MQTT-3.1.2-6] [v5 MQTT-3.1.2-4]; the old session ends, so a Will still waiting for
+            // its delay is published now (v5 §3.1.3.2.2: delay or session end, whichever first).
+            if let existing = sessions.handle(of: clientID) { endSession(existing, publishWill: true) }
             handle = sessions.create(clientID: clientID, version: connect.version)
         }
         let interval: UInt32

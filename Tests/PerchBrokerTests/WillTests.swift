@@ -145,3 +145,21 @@ struct WillExpiryTests {
         #expect(publishes(h.take(s)).first?.properties.messageExpiryInterval == 30)
     }
 }
+
+@Suite("Will and session end")
+struct WillSessionEndTests {
+    @Test("[v5 interp] §3.1.3.2.2 reconnecting with Clean Start 1 ends the old session: its delayed Will is published")
+    func cleanStartPublishesDelayedWill() {
+        let h = BrokerHarness()
+        let w = h.connected("w")
+        h.subscribe(w, "will/#")
+        let props = v5 { $0.sessionExpiryInterval = 100 }
+        let c = h.connected("a", version: .v5, cleanStart: false, will: will("will/a", delay: 50), properties: props)
+        h.drop(c)
+        #expect(h.take(w).isEmpty)
+        _ = h.connected("a", version: .v5, cleanStart: true)
+        #expect(publishes(h.take(w)).count == 1)
+        h.advance(seconds: 60)
+        #expect(h.take(w).isEmpty)
+    }
+}
