@@ -80,21 +80,12 @@ extension Broker {
     @discardableResult
     private func transmit(_ delivery: Delivery, packetID: PacketID?, dup: Bool, to connection: ConnectionID,
                           session: Session) -> Bool {
-        var properties = delivery.message.properties
-        properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers
-        if let expiry = delivery.message.expiry {
-            if now < expiry {
-                properties.messageExpiryInterval = UInt32((expiry.milliseconds - now.milliseconds) / 1000) // [v5 MQTT-3.3.2-6]
-            } else if dup {
-                properties.messageExpiryInterval = nil
-            } else {
-                statisticsStorage.droppedMessages += 1
-                return false
-            }
+        guard let properties = outboundProperties(delivery, dup: dup, version: session.version) else {
+            statisticsStorage.droppedMessages += 1
+            return false
         }
         let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: delivery.message.topic.string,
-                              packetID: packetID, properties: session.version == .v5 ? properties : Properties(),
-                              payload: delivery.message.payload)
+                              packetID: packetID, properties: properties, payload: delivery.message.payload)
         if session.maximumPacketSize > 0 && publish.estimatedSize > Int(session.maximumPacketSize) {
             statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
             return false
@@ -102,6 +93,25 @@ extension Broker {
         statisticsStorage.messagesSent += 1
         send(.publish(publish), to: connection)
         return true
+    }
+
+    /// The properties of an outbound PUBLISH: the message's, its subscription ids and the
+    /// remaining expiry (v5 only; 3.1.1 gets none). Nil when the message expired before
+    /// its first send.
+    private func outboundProperties(_ delivery: Delivery, dup: Bool, version: ProtocolVersion) -> Properties? {
+        var remaining: UInt32?
+        if let expiry = delivery.message.expiry {
+            if now < expiry {
+                remaining = UInt32((expiry.milliseconds - now.milliseconds) / 1000) // [v5 MQTT-3.3.2-6]
+            } else if !dup {
+                return nil
+            }
+        }
+        guard version == .v5 else { return Properties() }
+        var properties = delivery.message.properties
+        properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers
+        if delivery.message.expiry != nil { properties.messageExpiryInterval = remaining }
+        return properties
     }
 
     private func fits(_ delivery: Delivery, session: Session) -> Bool {
