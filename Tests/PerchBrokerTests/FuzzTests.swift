@@ -126,7 +126,9 @@ struct Fuzzer {
             }
         case .pubrel(let ack): owed[client, default: []].append(.pubcomp(PubAck(packetID: ack.packetID)))
         case .pubrec(let ack): owed[client, default: []].append(.pubrel(PubAck(packetID: ack.packetID)))
-        default: return
+        case .connect, .connack, .puback, .pubcomp, .subscribe, .suback, .unsubscribe, .unsuback, .pingreq, .pingresp,
+             .disconnect, .auth:
+            return
         }
     }
 }
