@@ -49,21 +49,37 @@ extension Broker {
         transmit(delivery, packetID: packetID, dup: false, to: connection, session: sessions[handle])
     }
 
-    /// Moves queued deliveries into the window while there is room.
+    /// Fills the window: first in-flight messages still waiting to be resent after a
+    /// reconnect, then queued deliveries.
     func pump(_ handle: Int) {
-        while sessions[handle].connection != nil && sessions[handle].inflight.count < sessions[handle].window,
-              let delivery = sessions[handle].queue.popFirst() {
+        guard let connection = sessions[handle].connection else { return }
+        while sessions[handle].inflight.sentCount < sessions[handle].window,
+              let (packetID, entry) = sessions[handle].inflight.firstUnsent {
+            sessions[handle].inflight.setUnsent(false, packetID)
+            if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: sessions[handle]) {
+                sessions[handle].inflight.remove(packetID) // too large for this connection: as if delivered
+            }
+        }
+        while sessions[handle].inflight.count < sessions[handle].window, let delivery = sessions[handle].queue.popFirst() {
             start(delivery, session: handle)
         }
     }
 
-    /// On reconnect with a session: unacknowledged PUBLISH again with DUP=1 and PUBRELs,
-    /// original ids, original order. [MQTT-4.4.0-1] [v5 MQTT-4.4.0-1] [MQTT-4.3.3-1]
+    /// On reconnect with a session: PUBRELs and unacknowledged PUBLISHes again (DUP=1),
+    /// original ids, original order [MQTT-4.4.0-1] [v5 MQTT-4.4.0-1] [MQTT-4.3.3-1]. A
+    /// PUBLISH beyond the new connection's window waits (marked unsent) for `pump`.
     func resendInflight(_ handle: Int) {
         guard let connection = sessions[handle].connection else { return }
-        for (packetID, entry) in sessions[handle].inflight.ordered {
+        let ordered = sessions[handle].inflight.ordered
+        var room = sessions[handle].window - ordered.filter { $0.1.stage == .awaitingPubComp }.count
+        for (packetID, entry) in ordered {
             switch entry.stage {
             case .awaitingPubAck, .awaitingPubRec:
+                guard room > 0 else {
+                    sessions[handle].inflight.setUnsent(true, packetID)
+                    continue
+                }
+                room -= 1
                 if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: sessions[handle]) {
                     sessions[handle].inflight.remove(packetID) // too large for the new connection: as if delivered
                 }

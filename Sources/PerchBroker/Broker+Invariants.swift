@@ -5,8 +5,10 @@ extension Broker {
         var problems: [String] = []
         for (handle, slot) in sessions.slots.enumerated() {
             guard let session = slot else { continue }
-            if session.inflight.count > session.window {
-                problems.append("\(session.clientID): \(session.inflight.count) in flight > window \(session.window)")
+            // PUBRELs outstanding from an earlier, larger window cannot be withdrawn.
+            let releases = session.inflight.entries.values.filter { $0.stage == .awaitingPubComp }.count
+            if session.connection != nil && session.inflight.sentCount > max(session.window, releases) {
+                problems.append("\(session.clientID): \(session.inflight.sentCount) in flight > window \(session.window)")
             }
             if let id = session.connection, connections[id]?.client?.session != handle {
                 problems.append("\(session.clientID): connection \(id) does not point back")

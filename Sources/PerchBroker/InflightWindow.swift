@@ -18,13 +18,19 @@ struct InflightWindow: Sendable {
         var delivery: Delivery
         var stage: Stage
         var sequence: UInt64
+        /// Not (re)sent on the current connection yet: after a reconnect with a smaller
+        /// Receive Maximum, entries beyond the new window wait for room. [v5 MQTT-3.3.4-9]
+        var unsent = false
     }
 
     private(set) var entries: [UInt16: Entry] = [:]
     private var nextID: UInt16 = 1
     private var sequence: UInt64 = 0
+    private var unsentCount = 0
 
     var count: Int { entries.count }
+    /// Entries the client currently holds unacknowledged (counted against its window).
+    var sentCount: Int { entries.count - unsentCount }
 
     /// A packet id not in use by any in-flight message of this session. // [v311 MQTT-2.3.1-4] [v5 MQTT-2.2.1-4]
     /// The caller guarantees `count < 65535`.
@@ -50,7 +56,22 @@ struct InflightWindow: Sendable {
     mutating func setStage(_ stage: Stage, of id: PacketID) { entries[id.rawValue]?.stage = stage }
 
     /// Frees the id (the flow is complete). // [MQTT-2.3.1-4]
-    mutating func remove(_ id: PacketID) { entries[id.rawValue] = nil }
+    mutating func remove(_ id: PacketID) {
+        if entries.removeValue(forKey: id.rawValue)?.unsent == true { unsentCount -= 1 }
+    }
+
+    mutating func setUnsent(_ unsent: Bool, _ id: PacketID) {
+        guard let entry = entries[id.rawValue], entry.unsent != unsent else { return }
+        entries[id.rawValue]?.unsent = unsent
+        unsentCount += unsent ? 1 : -1
+    }
+
+    /// The earliest entry still waiting to be resent, if any.
+    var firstUnsent: (PacketID, Entry)? {
+        guard unsentCount > 0 else { return nil }
+        let first = entries.filter { $0.value.unsent }.min { $0.value.sequence < $1.value.sequence }
+        return first.map { (PacketID($0.key)!, $0.value) }
+    }
 
     /// Entries in the order they were first sent.
     var ordered: [(PacketID, Entry)] {

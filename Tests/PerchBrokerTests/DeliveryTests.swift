@@ -263,4 +263,33 @@ struct RedeliveryEdgeTests {
         let again = h.connect("s", version: .v5, cleanStart: false, properties: small)
         #expect(publishes(h.take(again)).map(\.payload) == [bytes("small")])
     }
+
+    @Test("[v5 MQTT-3.3.4-9] reconnecting with a smaller Receive Maximum resends only what fits, the rest as acks free room")
+    func smallerWindowOnReconnect() {
+        let h = BrokerHarness()
+        let wide = v5 {
+            $0.sessionExpiryInterval = 1000
+            $0.receiveMaximum = 3
+        }
+        let s = h.connected("s", version: .v5, cleanStart: false, properties: wide)
+        h.subscribe(s, "t", qos: .atLeastOnce)
+        let p = h.connected("p")
+        for i in 1...3 { h.publish(p, "t", "\(i)", qos: .atLeastOnce, id: UInt16(i)) }
+        let first = publishes(h.take(s))
+        #expect(first.count == 3)
+        h.drop(s)
+        var narrow = wide
+        narrow.receiveMaximum = 1
+        let again = h.connect("s", version: .v5, cleanStart: false, properties: narrow)
+        var got = publishes(h.take(again))
+        var order = got.map(\.payload)
+        #expect(got.count == 1 && got[0].dup)
+        while let next = got.first {
+            h.send(again, .puback(PubAck(packetID: next.packetID!)))
+            got = publishes(h.take(again))
+            #expect(got.count <= 1)
+            order += got.map(\.payload)
+        }
+        #expect(order == first.map(\.payload))
+    }
 }

@@ -77,7 +77,7 @@ struct Fuzzer {
         var properties = Properties()
         if version == .v5 {
             properties.sessionExpiryInterval = pick([0, 30, UInt32.max])
-            properties.receiveMaximum = 2
+            properties.receiveMaximum = pick([1, 2, 5])
         }
         let cleanStart = Int.random(in: 0..<4, using: &random) == 0
         let c = h.connect(client, version: version, cleanStart: cleanStart, keepAlive: pick([0, 10]),
