@@ -37,16 +37,15 @@ extension Broker {
     }
 
     /// Sends a QoS 1/2 delivery under a fresh packet id and records it in flight. An expired
-    /// or oversized message is dropped instead (as if delivered, [v5 MQTT-3.1.2-25]).
+    /// or oversized message is dropped instead and its id freed (as if delivered,
+    /// [v5 MQTT-3.1.2-25]).
     private func start(_ delivery: Delivery, session handle: Int) {
         guard let connection = sessions[handle].connection else { return }
-        guard fits(delivery, session: sessions[handle]) else {
-            statisticsStorage.droppedMessages += 1
-            return
-        }
         let packetID = sessions[handle].inflight.allocateID() // [v311 MQTT-2.3.1-4] [v5 MQTT-2.2.1-4]
         sessions[handle].inflight.insert(delivery, id: packetID)
-        transmit(delivery, packetID: packetID, dup: false, to: connection, session: sessions[handle])
+        if !transmit(delivery, packetID: packetID, dup: false, to: connection, session: sessions[handle]) {
+            sessions[handle].inflight.remove(packetID)
+        }
     }
 
     /// Fills the window: first in-flight messages still waiting to be resent after a
@@ -102,7 +101,8 @@ extension Broker {
         }
         let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: delivery.message.topic.string,
                               packetID: packetID, properties: properties, payload: delivery.message.payload)
-        if session.maximumPacketSize > 0 && publish.estimatedSize > Int(session.maximumPacketSize) {
+        if session.maximumPacketSize > 0,
+           Packet.publish(publish).encodedSize(version: session.version) > Int(session.maximumPacketSize) {
             statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
             return false
         }
@@ -128,14 +128,6 @@ extension Broker {
         properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers
         if delivery.message.expiry != nil { properties.messageExpiryInterval = remaining }
         return properties
-    }
-
-    private func fits(_ delivery: Delivery, session: Session) -> Bool {
-        if let expiry = delivery.message.expiry, expiry <= now { return false }
-        guard session.maximumPacketSize > 0 else { return true }
-        let publish = Publish(qos: delivery.qos, topic: delivery.message.topic.string, packetID: PacketID(1),
-                              properties: delivery.message.properties, payload: delivery.message.payload)
-        return publish.estimatedSize + 5 * delivery.subscriptionIdentifiers.count <= Int(session.maximumPacketSize)
     }
 
     func handlePubAck(_ ack: PubAck, session handle: Int) {

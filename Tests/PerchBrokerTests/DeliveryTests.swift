@@ -196,6 +196,20 @@ struct DeliveryTests {
         #expect(h.broker.statistics.droppedMessages == 2)
     }
 
+    @Test("[v5 MQTT-3.1.2-24] a PUBLISH of exactly the client's Maximum Packet Size is sent, one byte more is not")
+    func maximumPacketSizeBoundary() {
+        let h = BrokerHarness()
+        let s = h.connected("s", version: .v5, properties: v5 { $0.maximumPacketSize = 20 })
+        h.subscribe(s, "t", qos: .atLeastOnce)
+        let p = h.connected("p")
+        // 1 (header) + 1 (length) + 3 (topic) + 2 (id) + 1 (property length) + payload
+        h.publish(p, "t", String(repeating: "a", count: 12), qos: .atLeastOnce, id: 1)
+        h.publish(p, "t", String(repeating: "b", count: 13), qos: .atLeastOnce, id: 2)
+        let sent = publishes(h.take(s))
+        #expect(sent.map(\.payload.count) == [12])
+        #expect(sent.allSatisfy { Packet.publish($0).encodedSize(version: .v5) <= 20 })
+    }
+
     @Test("[v5 MQTT-3.3.2-5] [v5 MQTT-3.3.2-6] expired queued messages are not delivered; others carry the remaining interval")
     func messageExpiry() {
         let h = BrokerHarness()
