@@ -116,6 +116,18 @@ struct Fuzzer {
     }
 
     mutating func record(_ packet: Packet, client: String) {
+        // Everything the broker sends must encode for the client's version, at the size it says.
+        var bytes: [UInt8] = []
+        packet.encode(version: versions[client]!, into: &bytes)
+        if bytes.count != packet.encodedSize(version: versions[client]!) { problems.append("size of \(packet)") }
+        var framer = FrameDecoder()
+        framer.append(bytes)
+        do {
+            guard let frame = try framer.next() else { throw DecodeError.malformed("no frame") }
+            _ = try Packet(frame: frame, version: versions[client]!)
+        } catch {
+            problems.append("\(packet) does not decode: \(error)")
+        }
         switch packet {
         case .publish(let publish):
             guard let id = publish.packetID else { return }
