@@ -3,24 +3,12 @@ import PerchCodec
 import PerchTestKit
 import Testing
 
-/// A small deterministic generator (SplitMix64) so failures reproduce from the seed.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Random event sequences against the broker, checking after every step: no crash, no
 /// packet after close (the harness traps), internal invariants (in-flight within the
 /// window, queue drained while there is room), and no QoS 2 message delivered twice to a
 /// client except as a DUP redelivery.
 struct Fuzzer {
-    var random: SeededGenerator
+    var random: SplitMix64
     let h: BrokerHarness
     var live: [String: ConnectionID] = [:]
     var versions: [String: ProtocolVersion] = [:]
@@ -34,7 +22,7 @@ struct Fuzzer {
     let filters = ["a", "a/+", "a/#", "#", "+/b", "b", "$SYS/#"]
 
     init(seed: UInt64) {
-        random = SeededGenerator(state: seed)
+        random = SplitMix64(seed: seed)
         var config = BrokerConfiguration()
         config.maxInflightMessages = 3
         config.maxQueuedMessages = 5
