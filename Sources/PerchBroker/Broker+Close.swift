@@ -71,8 +71,10 @@ extension Broker {
     func takeOver(_ old: ConnectionID, newCleanStart: Bool) {
         guard let client = connections[old]?.client else { return }
         if client.version == .v5 { send(.disconnect(Disconnect(reason: .sessionTakenOver)), to: old) }
-        let willCancelled = !newCleanStart && client.willDelay > 0 // [v5 MQTT-3.1.3-9]
-        close(old, will: willCancelled ? .discard : .publishNow, notify: true, sessionContinues: true)
+        // A session that ends with its connection (3.1.1 Clean Session 1, v5 expiry 0) ends here too.
+        let continues = !newCleanStart && sessions[client.session].expiryInterval > 0
+        let willCancelled = continues && client.willDelay > 0 // [v5 MQTT-3.1.3-9]
+        close(old, will: willCancelled ? .discard : .publishNow, notify: true, sessionContinues: continues)
     }
 
     /// The transport reports the connection gone: an abnormal end, the Will is published.

@@ -152,4 +152,16 @@ struct SessionTests {
         _ = h.connect("a", version: .v5, cleanStart: true, properties: props)
         #expect(publishes(h.take(watcher)).map(\.topic) == ["will/a"])
     }
+
+    @Test("[v311 MQTT-3.1.2-6] [v311 MQTT-3.2.2-3] taking over a Clean Session 1 connection does not inherit its session")
+    func takeoverOfCleanSession() {
+        let h = BrokerHarness()
+        let old = h.connected("a", cleanStart: true)
+        h.subscribe(old, "t")
+        let new = h.connect("a", cleanStart: false)
+        #expect(h.take(new) == [accepted(false)])
+        let p = h.connected("p")
+        h.publish(p, "t")
+        #expect(h.take(new).isEmpty)
+    }
 }
