@@ -124,8 +124,8 @@ extension Broker {
                       properties: properties, expiry: expiry, origin: origin))
     }
 
-    /// DISCONNECT from the client: v5 may change the Session Expiry Interval; 0x04 keeps
-    /// the Will, anything else discards it. // [MQTT-3.14.4-3] [v5 MQTT-3.14.4-3]
+    /// DISCONNECT from the client: v5 may change the Session Expiry Interval; a normal
+    /// disconnection discards the Will [MQTT-3.14.4-3] [v5 MQTT-3.14.4-3], any other code keeps it.
     func handleDisconnect(_ disconnect: Disconnect, on id: ConnectionID, client: ConnectedClient) {
         if client.version == .v5, let interval = disconnect.properties.sessionExpiryInterval {
             if client.connectExpiryWasZero && interval != 0 {
@@ -134,7 +134,9 @@ extension Broker {
             }
             sessions[client.session].expiryInterval = interval
         }
-        let keepWill = client.version == .v5 && disconnect.reason == .disconnectWithWill
+        // Only a normal disconnection (0x00) deletes the Will: 0x04 and every error code
+        // leave it to be published. [v5 MQTT-3.1.2-8] [v5 MQTT-3.1.2-10]
+        let keepWill = client.version == .v5 && disconnect.reason != .success
         close(id, will: keepWill ? .publish : .discard, notify: true)
     }
 }

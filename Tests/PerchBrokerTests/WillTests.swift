@@ -34,13 +34,16 @@ struct WillTests {
         }
     }
 
-    @Test("[v5 MQTT-3.1.2-8] DISCONNECT 0x04 publishes the Will")
+    @Test("[v5 MQTT-3.1.2-8] DISCONNECT 0x04, or with an error code, publishes the Will")
     func disconnectWithWill() {
         let h = BrokerHarness()
         let w = watcher(h)
-        let c = h.connected("a", version: .v5, will: will("will/a"))
-        h.send(c, .disconnect(Disconnect(reason: .disconnectWithWill)))
-        #expect(publishes(h.take(w)).count == 1)
+        let a = h.connected("a", version: .v5, will: will("will/a"))
+        h.send(a, .disconnect(Disconnect(reason: .disconnectWithWill)))
+        let b = h.connected("b", version: .v5, will: will("will/b"))
+        h.send(b, .disconnect(Disconnect(reason: .unspecifiedError)))
+        #expect(publishes(h.take(w)).map(\.topic) == ["will/a", "will/b"])
+        #expect(h.closed(a) && h.closed(b))
     }
 
     @Test("[v311 MQTT-3.1.2-16] [v311 MQTT-3.1.2-17] Will retain flag honoured")
