@@ -14,7 +14,7 @@ struct ConnectTests {
         #expect(h.broker.statistics.connectedClients == 1)
     }
 
-    @Test("[v5 MQTT-3.2.2-2] v5 CONNACK advertises only what the broker does")
+    @Test("[v5 MQTT-3.2.2-2] [v5 MQTT-3.2.2-9] [v5 MQTT-3.1.4-5] v5 CONNACK advertises only what the broker does")
     func connackPropertiesV5() throws {
         var config = BrokerConfiguration()
         config.receiveMaximum = 100
@@ -139,7 +139,7 @@ struct ConnectTests {
         #expect(h.closed(c)) // its own 30 s keep alive expired at 45 s
     }
 
-    @Test("[v5 MQTT-3.2.2-12] [v5 MQTT-3.2.2-13] Will QoS above maximum or Will Retain without retain support refused")
+    @Test("[v5 MQTT-3.2.2-12] [v5 MQTT-3.2.2-13] [v5 MQTT-3.2.2-6] [v5 MQTT-3.2.2-7] Will QoS above maximum or Will Retain without retain support refused")
     func willRefusedV5() {
         var config = BrokerConfiguration()
         config.maximumQoS = .atMostOnce
@@ -178,7 +178,7 @@ struct ConnectTests {
         #expect(h.closed(c))
     }
 
-    @Test("[v5 MQTT-3.1.0-2] second CONNECT gets DISCONNECT 0x82 and close")
+    @Test("[v5 MQTT-3.1.0-2] [v5 MQTT-3.2.0-2] [v5 MQTT-3.14.4-1] [v5 MQTT-3.14.4-2] second CONNECT gets DISCONNECT 0x82 and close")
     func secondConnectV5() {
         let h = BrokerHarness()
         let c = h.connected("a", version: .v5)

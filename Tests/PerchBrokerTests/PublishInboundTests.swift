@@ -155,7 +155,7 @@ struct PublishInboundTests {
         #expect(publishes(h.take(s)).count == 1)
     }
 
-    @Test("[v5 interp] §3.3.2.3.4 topic alias: set with a topic, used with an empty topic")
+    @Test("[v5 MQTT-3.3.2-8] [v5 MQTT-3.1.2-27] topic alias: set with a topic, used with an empty topic, never forwarded")
     func topicAlias() {
         let h = BrokerHarness()
         let s = h.connected("s")
@@ -188,7 +188,7 @@ struct PublishInboundTests {
         #expect(h.take(p) == [.disconnect(Disconnect(reason: .protocolError))])
     }
 
-    @Test("[v5 interp] topic aliases belong to the connection, not the session")
+    @Test("[v5 MQTT-3.3.2-7] topic aliases belong to the connection, not the session")
     func topicAliasPerConnection() {
         let h = BrokerHarness()
         let props = v5 { $0.sessionExpiryInterval = 100 }

@@ -32,7 +32,7 @@ struct RetainedTests {
         #expect(h.broker.retainedMessages.map(\.payload) == [bytes("new")])
     }
 
-    @Test("[v311 MQTT-3.3.1-10] [v311 MQTT-3.3.1-11] [v5 MQTT-3.3.1-6] empty retained payload clears and is not stored")
+    @Test("[v311 MQTT-3.3.1-10] [v311 MQTT-3.3.1-11] [v5 MQTT-3.3.1-6] [v5 MQTT-3.3.1-7] empty retained payload clears and is not stored")
     func clear() {
         let h = BrokerHarness()
         let p = h.connected("p")

@@ -32,7 +32,7 @@ struct SessionTests {
         #expect(h.take(again).isEmpty)
     }
 
-    @Test("[v5 MQTT-3.2.2-3] [v5 MQTT-3.1.2-23] v5 session with expiry interval survives the close and is present")
+    @Test("[v5 MQTT-3.2.2-3] [v5 MQTT-3.1.2-23] [v5 MQTT-3.1.2-5] v5 session with expiry interval survives the close and is present")
     func sessionExpiryKeepsV5() {
         let h = BrokerHarness()
         let props = v5 { $0.sessionExpiryInterval = 60 }
@@ -43,7 +43,7 @@ struct SessionTests {
         #expect(connack(h.take(again))?.sessionPresent == true)
     }
 
-    @Test("[v5 MQTT-3.1.2-23] v5 session expires at its deadline and is removed")
+    @Test("[v5 MQTT-3.1.2-23] [v5 MQTT-4.1.0-2] v5 session expires at its deadline and is removed")
     func sessionExpiresV5() {
         let h = BrokerHarness()
         let props = v5 { $0.sessionExpiryInterval = 60 }

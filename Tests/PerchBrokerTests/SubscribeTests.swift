@@ -91,7 +91,7 @@ struct SubscribeTests {
         #expect(got.first?.qos == .exactlyOnce)
     }
 
-    @Test("[v5 MQTT-3.3.4-2] [v5 MQTT-3.3.4-3] overlapping v5 subscriptions carry every subscription identifier")
+    @Test("[v5 MQTT-3.3.4-2] [v5 MQTT-3.3.4-3] [v5 MQTT-3.3.4-4] overlapping v5 subscriptions carry every subscription identifier")
     func overlapV5() {
         let h = BrokerHarness()
         let c = h.connected("a", version: .v5)
