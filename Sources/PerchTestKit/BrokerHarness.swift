@@ -20,6 +20,8 @@ public final class BrokerHarness {
     /// Every `.persist` change, in order.
     public private(set) var persisted: [StoreChange] = []
     private var nextConnection: UInt64 = 1
+    /// The protocol version of each connection, from the CONNECT the harness sent.
+    private var versions: [ConnectionID: ProtocolVersion] = [:]
 
     public init(configuration: BrokerConfiguration = BrokerConfiguration(), retained: [Message] = [],
                 start: Timestamp = Timestamp(milliseconds: 1_000_000)) {
@@ -40,6 +42,7 @@ public final class BrokerHarness {
             switch action {
             case .send(let id, let packet):
                 precondition(!closedConnections.contains(id), "packet sent after close on \(id)")
+                checkWire(packet, version: versions[id] ?? .v311)
                 sentPackets[id, default: []].append(packet)
             case .close(let id): closedConnections.insert(id)
             case .persist(let change): persisted.append(change)
@@ -55,7 +58,26 @@ public final class BrokerHarness {
         return id
     }
 
-    public func send(_ connection: ConnectionID, _ packet: Packet) { handle(.packet(connection, packet)) }
+    public func send(_ connection: ConnectionID, _ packet: Packet) {
+        if case .connect(let connect) = packet, versions[connection] == nil { versions[connection] = connect.version }
+        handle(.packet(connection, packet))
+    }
+
+    /// Every packet the broker sends must encode at the size the codec states and decode
+    /// back to itself for the connection's version (3.1.1 for a connection without CONNECT).
+    private func checkWire(_ packet: Packet, version: ProtocolVersion) {
+        var bytes: [UInt8] = []
+        packet.encode(version: version, into: &bytes)
+        precondition(bytes.count == packet.encodedSize(version: version), "encodedSize differs for \(packet)")
+        var framer = FrameDecoder()
+        framer.append(bytes)
+        guard let frame = try? framer.next(), let decoded = try? Packet(frame: frame, version: version) else {
+            preconditionFailure("\(packet) does not decode for \(version)")
+        }
+        if version == .v5 || !packet.hasVersionSpecificFields {
+            precondition(decoded == packet, "\(packet) decodes as \(decoded) for \(version)")
+        }
+    }
     public func malformed(_ connection: ConnectionID, _ error: DecodeError) { handle(.malformed(connection, error)) }
     /// The transport reports the connection gone (`.closed`).
     public func drop(_ connection: ConnectionID) {
@@ -95,4 +117,19 @@ public final class BrokerHarness {
 
     /// Forgets recorded store changes.
     public func clearPersisted() { persisted.removeAll() }
+}
+
+extension Packet {
+    /// Whether encoding for 3.1/3.1.1 drops fields of this value (properties, reason codes),
+    /// so that it cannot decode back to the same value.
+    fileprivate var hasVersionSpecificFields: Bool {
+        switch self {
+        case .connack(let ack): return !ack.properties.isEmpty || ack.reason != .success
+        case .publish(let publish): return !publish.properties.isEmpty
+        case .puback(let ack), .pubrec(let ack), .pubrel(let ack), .pubcomp(let ack):
+            return !ack.properties.isEmpty || ack.reason != .success
+        case .suback, .unsuback, .disconnect, .auth, .connect: return true
+        case .subscribe, .unsubscribe, .pingreq, .pingresp: return false
+        }
+    }
 }
