@@ -98,10 +98,8 @@ extension Broker {
     /// published; sessions stay as they are.
     func shutdown() {
         for id in connections.keys.sorted() {
-            if let client = connections[id]?.client, client.version == .v5 {
-                send(.disconnect(Disconnect(reason: .serverShuttingDown)), to: id)
-            }
             if let client = connections[id]?.client {
+                if client.version == .v5 { send(.disconnect(Disconnect(reason: .serverShuttingDown)), to: id) }
                 sessions[client.session].connection = nil
                 statisticsStorage.connectedClients -= 1
             }

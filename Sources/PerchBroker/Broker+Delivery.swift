@@ -8,16 +8,16 @@ import PerchCodec
 ///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump the queue
 extension Broker {
     func deliver(_ delivery: Delivery, to handle: Int) {
-        let session = sessions[handle]
         if delivery.qos == .atMostOnce {
-            guard let connection = session.connection else {
+            guard let connection = sessions[handle].connection else {
                 statisticsStorage.droppedMessages += 1 // QoS 0 is not queued offline (mosquitto default)
                 return
             }
-            transmit(delivery, packetID: nil, dup: false, to: connection, session: session)
+            transmit(delivery, packetID: nil, dup: false, to: connection, session: handle)
             return
         }
-        if session.connection != nil && session.queue.isEmpty && session.inflight.count < session.window {
+        if sessions[handle].connection != nil && sessions[handle].queue.isEmpty
+            && sessions[handle].inflight.count < sessions[handle].window {
             start(delivery, session: handle)
         } else {
             enqueue(delivery, session: handle) // [MQTT-3.1.2-5] [v5 MQTT-3.3.4-9]
@@ -43,7 +43,7 @@ extension Broker {
         guard let connection = sessions[handle].connection else { return }
         let packetID = sessions[handle].inflight.allocateID() // [v311 MQTT-2.3.1-4] [v5 MQTT-2.2.1-4]
         sessions[handle].inflight.insert(delivery, id: packetID)
-        if !transmit(delivery, packetID: packetID, dup: false, to: connection, session: sessions[handle]) {
+        if !transmit(delivery, packetID: packetID, dup: false, to: connection, session: handle) {
             sessions[handle].inflight.remove(packetID)
         }
     }
@@ -55,7 +55,7 @@ extension Broker {
         while sessions[handle].inflight.sentCount < sessions[handle].window,
               let (packetID, entry) = sessions[handle].inflight.firstUnsent {
             sessions[handle].inflight.setUnsent(false, packetID)
-            if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: sessions[handle]) {
+            if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: handle) {
                 sessions[handle].inflight.remove(packetID) // too large for this connection: as if delivered
             }
         }
@@ -79,7 +79,7 @@ extension Broker {
                     continue
                 }
                 room -= 1
-                if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: sessions[handle]) {
+                if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: handle) {
                     sessions[handle].inflight.remove(packetID) // too large for the new connection: as if delivered
                 }
             case .awaitingPubComp:
@@ -94,15 +94,16 @@ extension Broker {
     /// [v5 MQTT-3.1.2-24]. Returns whether it was sent.
     @discardableResult
     private func transmit(_ delivery: Delivery, packetID: PacketID?, dup: Bool, to connection: ConnectionID,
-                          session: Session) -> Bool {
-        guard let properties = outboundProperties(delivery, dup: dup, version: session.version) else {
+                          session handle: Int) -> Bool {
+        let version = sessions[handle].version
+        let maximumPacketSize = sessions[handle].maximumPacketSize
+        guard let properties = outboundProperties(delivery, dup: dup, version: version) else {
             statisticsStorage.droppedMessages += 1
             return false
         }
         let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: delivery.message.topic.string,
                               packetID: packetID, properties: properties, payload: delivery.message.payload)
-        if session.maximumPacketSize > 0,
-           Packet.publish(publish).encodedSize(version: session.version) > Int(session.maximumPacketSize) {
+        if maximumPacketSize > 0, Packet.publish(publish).encodedSize(version: version) > Int(maximumPacketSize) {
             statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
             return false
         }

@@ -44,8 +44,9 @@ struct SessionTable: Sendable {
 
     var count: Int { byClientID.count }
 
+    /// The live session of `handle` (borrowed in place: reading a field copies nothing else).
     subscript(handle: Int) -> Session {
-        get { slots[handle]! }
+        _read { yield slots[handle]! }
         _modify { yield &slots[handle]! }
     }
 
