@@ -32,7 +32,7 @@ extension Broker {
                           properties: connackProperties(connect, assigned: assigned, keepAlive: keepAlive))
         send(.connack(ack), to: id)
         if keepAlive > 0 {
-            timers.schedule(.keepAlive(id), at: now.adding(milliseconds: Int64(keepAlive) * 1500))
+            scheduleKeepAliveCheck(id, due: now.adding(milliseconds: Int64(keepAlive) * 1500))
         }
         if present { resendInflight(handle) } // [MQTT-4.4.0-1] [v5 MQTT-4.4.0-1]
         pump(handle)

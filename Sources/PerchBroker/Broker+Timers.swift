@@ -23,13 +23,22 @@ extension Broker {
         }
     }
 
+    /// Arms the keep-alive check of a connection at `due` rounded up to the next half
+    /// second, so that checks of many connections share wakeups (a sweep at most every
+    /// 500 ms instead of one timer per connection and packet).
+    func scheduleKeepAliveCheck(_ id: ConnectionID, due: Timestamp) {
+        let granule: Int64 = 500
+        let rounded = (due.milliseconds + granule - 1) / granule * granule
+        timers.schedule(.keepAlive(id), at: Timestamp(milliseconds: rounded))
+    }
+
     /// Nothing received for 1.5 × Keep Alive: close as a network failure (Will published);
     /// v5 gets DISCONNECT 0x8D first. [v311 MQTT-3.1.2-24] [v5 MQTT-3.1.2-22]
     private func checkKeepAlive(_ id: ConnectionID) {
         guard let client = connections[id]?.client, client.keepAliveMilliseconds > 0 else { return }
         let due = client.lastActivity.adding(milliseconds: client.keepAliveMilliseconds * 3 / 2)
         guard due <= now else {
-            timers.schedule(.keepAlive(id), at: due)
+            scheduleKeepAliveCheck(id, due: due)
             return
         }
         violation(.keepAliveTimeout, on: id)

@@ -51,3 +51,25 @@ struct KeepAliveTests {
         #expect(h.broker.nextDeadline == nil)
     }
 }
+
+@Suite("Keep-alive sweeps")
+struct KeepAliveSweepTests {
+    @Test("[v311 interp] keep-alive checks are coarse: many connections share wakeups, closing at most 500 ms late")
+    func sharedWakeups() {
+        let h = BrokerHarness(start: Timestamp(milliseconds: 0))
+        var connections: [ConnectionID] = []
+        for i in 0..<50 {
+            h.advance(milliseconds: 7)
+            connections.append(h.connected("c\(i)", keepAlive: 2))
+        }
+        var wakeups = 0
+        var last = h.now
+        while let deadline = h.broker.nextDeadline, deadline.milliseconds <= 5_000 {
+            if deadline != last { wakeups += 1 }
+            last = deadline
+            h.advance(milliseconds: deadline.milliseconds - h.now.milliseconds)
+        }
+        #expect(connections.allSatisfy { h.closed($0) })
+        #expect(wakeups <= 10) // 50 connections, each due at a different millisecond
+    }
+}
