@@ -43,7 +43,8 @@ extension Broker {
         if connect.properties.authenticationMethod != nil { return .badAuthenticationMethod } // [v5 MQTT-4.12.0-1]
         if connect.version == .v31 && connect.clientID.utf8.count > 23 { return .clientIdentifierNotValid }
         if connect.clientID.isEmpty {
-            guard configuration.allowZeroLengthClientID else { return .clientIdentifierNotValid } // [MQTT-3.1.3-9]
+            // MQTT 3.1 has no zero-length ids (mosquitto refuses them too). [MQTT-3.1.3-9]
+            guard configuration.allowZeroLengthClientID, connect.version != .v31 else { return .clientIdentifierNotValid }
             if connect.version != .v5 && !connect.cleanStart { return .clientIdentifierNotValid } // [MQTT-3.1.3-8]
         }
         if !configuration.allowAnonymous && connect.username == nil { return .notAuthorized }

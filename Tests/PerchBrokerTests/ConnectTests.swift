@@ -85,7 +85,7 @@ struct ConnectTests {
         #expect(h.closed(c))
     }
 
-    @Test("[v311 interp] MQTT 3.1 client id longer than 23 characters is rejected, 3.1.1 accepts it")
+    @Test("[v311 interp] MQTT 3.1 client id longer than 23 characters or empty is rejected, 3.1.1 accepts long ones")
     func longClientID() {
         let h = BrokerHarness()
         let long = String(repeating: "x", count: 24)
@@ -93,6 +93,8 @@ struct ConnectTests {
         #expect(h.take(old) == [.connack(ConnAck(sessionPresent: false, reason: .clientIdentifierNotValid))])
         let modern = h.connect(String(repeating: "y", count: 300))
         #expect(h.take(modern) == [accepted()])
+        let empty = h.connect("", version: .v31)
+        #expect(h.take(empty) == [.connack(ConnAck(sessionPresent: false, reason: .clientIdentifierNotValid))])
     }
 
     @Test("[v311 interp] allow_anonymous false refuses clients without user name: 0x05 / v5 0x87")
