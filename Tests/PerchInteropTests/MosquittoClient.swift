@@ -116,8 +116,14 @@ final class MosquittoClient: @unchecked Sendable {
     }
 
     /// Connects and starts the network thread; returns the CONNACK code (nil: none came).
-    func connect(port: UInt16, keepalive: Int32 = 60) -> Int32? {
-        let rc = mosquitto_connect(mosq, "127.0.0.1", Int32(port), keepalive)
+    /// `sessionExpiry` (MQTT 5 only) sets the Session Expiry Interval property.
+    func connect(port: UInt16, keepalive: Int32 = 60, sessionExpiry: UInt32? = nil) -> Int32? {
+        var props: OpaquePointer? = nil
+        if version == 5, let expiry = sessionExpiry {
+            mosquitto_property_add_int32(&props, Int32(MQTT_PROP_SESSION_EXPIRY_INTERVAL.rawValue), expiry)
+        }
+        defer { mosquitto_property_free_all(&props) }
+        let rc = mosquitto_connect_bind_v5(mosq, "127.0.0.1", Int32(port), keepalive, nil, props)
         guard rc == MOSQ_ERR_SUCCESS.rawValue else { return nil }
         mosquitto_loop_start(mosq)
         wait { connack != nil || disconnectRC != nil }
