@@ -5,7 +5,7 @@ import Testing
 
 /// Bad input, slow readers and dead peers over loopback: one bad connection never harms
 /// the others.
-@Suite("End to end: bad input and back-pressure", .disabled(if: CodecAvailability.isStub, "needs the codec and broker from main"))
+@Suite("End to end: bad input and back-pressure")
 struct BadInputTests {
     /// A subscriber on `topic` and a publisher, both connected with `version`.
     func pair(_ test: TestServer, _ version: ProtocolVersion, topic: String) throws -> (RawClient, RawClient) {

@@ -69,8 +69,7 @@ struct ExecutableTests {
         #expect(process.text.contains("Connection ceiling"))
     }
 
-    @Test("[v5 MQTT-3.14.4-2] SIGTERM: a v5 client gets DISCONNECT 0x8B then the close, perch exits 0",
-          .disabled(if: CodecAvailability.isStub, "needs the codec and broker from main"))
+    @Test("[v5 MQTT-3.14.4-2] SIGTERM: a v5 client gets DISCONNECT 0x8B then the close, perch exits 0")
     func sigtermDisconnects() throws {
         let directory = makeTemporaryDirectory()
         defer { removeDirectory(directory) }

@@ -4,7 +4,7 @@ import PerchTestKit
 import Testing
 
 /// Publish/subscribe through a real `Server` over loopback TCP.
-@Suite("End to end: publish and subscribe", .disabled(if: CodecAvailability.isStub, "needs the codec and broker from main"))
+@Suite("End to end: publish and subscribe")
 struct PubSubTests {
     static let versions: [ProtocolVersion] = [.v311, .v5]
 
