@@ -31,14 +31,20 @@ public final class RawClient {
     var decoder = FrameDecoder()
     public private(set) var isClosed = false
 
-    /// Opens a TCP connection to `host` (numeric IPv4 or IPv6) on `port`.
-    public init(port: UInt16, host: String = "127.0.0.1", version: ProtocolVersion = .v311) throws(Failure) {
+    /// Opens a TCP connection to `host` (numeric IPv4 or IPv6) on `port`. A small
+    /// `receiveBufferSize` (set before connecting, so the TCP window is small from the
+    /// start) makes a client that stops reading fill up fast.
+    public init(port: UInt16, host: String = "127.0.0.1", version: ProtocolVersion = .v311,
+                receiveBufferSize: Int32? = nil) throws(Failure) {
         self.version = version
         let isV6 = host.contains(":")
         fd = socket(isV6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw .connect("socket: \(RawClient.errorText())") }
         var one: Int32 = 1
         _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        if var size = receiveBufferSize {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         let ok = isV6 ? RawClient.connect6(fd, host, port) : RawClient.connect4(fd, host, port)
         guard ok else {
             let why = RawClient.errorText()
@@ -56,12 +62,6 @@ public final class RawClient {
         guard !isClosed else { return }
         isClosed = true
         Glibc.close(fd)
-    }
-
-    /// Shrinks the kernel receive buffer, so that a client that stops reading fills up fast.
-    public func setReceiveBufferSize(_ bytes: Int32) {
-        var size = bytes
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Encodes and sends one packet.

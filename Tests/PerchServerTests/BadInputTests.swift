@@ -70,8 +70,7 @@ struct BadInputTests {
             $0.outputHardLimit = 64 << 20
         }
         defer { test.stop() }
-        let stalled = try RawClient(port: test.port)
-        stalled.setReceiveBufferSize(4096)
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
         try stalled.connect(version: .v311, clientID: "stalled")
         try stalled.subscribe("flood", qos: .atMostOnce)
         let (subscriber, publisher) = try pair(test, .v311, topic: "flood")
@@ -117,5 +116,31 @@ struct BadInputTests {
         #expect(ack.reason.isFailure)
         try? client.publish("x", [1])
         #expect(try #require(client.expectClosed()).isEmpty)
+    }
+}
+
+extension BadInputTests {
+    @Test("[v5 interp] a stalled QoS 1 subscriber whose output passes the hard limit is closed; the publisher is still served")
+    func hardLimitCloses() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 16 * 1024
+            $0.outputHardLimit = 128 * 1024
+        }
+        defer { test.stop() }
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
+        try stalled.connect(version: .v311, clientID: "stalled")
+        try stalled.subscribe("big", qos: .atLeastOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "pub")
+        let payload = [UInt8](repeating: 0xAB, count: 256 * 1024)
+        // 20 QoS 1 messages of 256 KiB fit the in-flight window, but not the socket buffers
+        // and the hard limit.
+        for id in UInt16(1)...20 {
+            try publisher.publish("big", payload, qos: .atLeastOnce, packetID: id)
+            _ = try publisher.receive(timeout: 10) { if case .puback = $0 { return true } else { return false } }
+        }
+        #expect(stalled.waitForEOF(timeout: 10))
+        try publisher.send(.pingreq)
+        #expect(try publisher.receive() == .pingresp)
     }
 }

@@ -1,0 +1,80 @@
+import Dispatch
+import Logging
+import PerchCodec
+import PerchServer
+import PerchTestKit
+import Synchronization
+import Testing
+
+/// Log lines a test can read, from any thread.
+final class LogCapture: Sendable {
+    let lines = Mutex<[String]>([])
+
+    var handlerFactory: @Sendable (String) -> any LogHandler {
+        { [self] _ in Handler(capture: self) }
+    }
+
+    /// The lines logged so far containing `text`.
+    func matching(_ text: String) -> [String] { lines.withLock { $0.filter { $0.contains(text) } } }
+
+    struct Handler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            capture.lines.withLock { $0.append("\(event.level) \(event.message)") }
+        }
+    }
+}
+
+@Suite("Connection messages")
+struct ConnectionMessagesTests {
+    @Test("connection_messages true logs connects in mosquitto's style and disconnects")
+    func logged() throws {
+        let capture = LogCapture()
+        var configuration = ServerConfiguration()
+        configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
+        configuration.persistence = false
+        configuration.connectionMessages = true
+        let server = try Server(configuration: configuration, logger: Logger(label: "t", factory: capture.handlerFactory),
+                                queue: DispatchQueue(label: "perch-log-test"))
+        try server.start()
+        let client = try RawClient(port: server.listeningPorts[0])
+        try client.connect(version: .v5, clientID: "sensor-7", keepAlive: 30)
+        try client.send(.pingreq)
+        _ = try client.receive()
+        client.disconnect()
+        let done = DispatchSemaphore(value: 0)
+        server.shutdown { done.signal() }
+        done.wait()
+        let connected = capture.matching("New client connected from 127.0.0.1:")
+        #expect(connected.count == 1)
+        #expect(connected.first?.hasSuffix(" as sensor-7 (p5, c1, k30)") == true)
+        #expect(capture.matching("Client sensor-7 ").count == 1)
+        #expect(!capture.matching("Opening listen socket on 127.0.0.1:").isEmpty)
+    }
+
+    @Test("connection_messages false logs no client lines")
+    func quiet() throws {
+        let capture = LogCapture()
+        var configuration = ServerConfiguration()
+        configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
+        configuration.persistence = false
+        configuration.connectionMessages = false
+        let server = try Server(configuration: configuration, logger: Logger(label: "t", factory: capture.handlerFactory),
+                                queue: DispatchQueue(label: "perch-log-test"))
+        try server.start()
+        let client = try RawClient(port: server.listeningPorts[0])
+        try client.connect(version: .v311, clientID: "quiet")
+        client.disconnect()
+        let done = DispatchSemaphore(value: 0)
+        server.shutdown { done.signal() }
+        done.wait()
+        #expect(capture.matching("New client").isEmpty)
+        #expect(capture.matching("quiet").isEmpty)
+    }
+}
