@@ -40,6 +40,8 @@ struct Connection {
     var keepAlive: UInt16 = 0
     /// Whether a successful CONNACK was sent (the client counts as connected in the log).
     var connected = false
+    /// For a `.closing` connection whose peer does not take its last bytes: when to give up.
+    var closeDeadline: Timestamp?
 
     init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32) {
         self.id = id

@@ -30,7 +30,10 @@ extension Server {
     /// Stop accepting; the broker DISCONNECTs every client (v5: 0x8B Server shutting
     /// down); apply, commit, flush; close every socket; write the store's final snapshot.
     func performShutdown(completion: @escaping @Sendable () -> Void) {
-        guard !isShuttingDown else { return }
+        guard !isShuttingDown else {
+            completion()
+            return
+        }
         let now = MonotonicClock.now()
         for listener in listeners {
             epoll?.update(Epoll.delete, listener.fd, mask: 0, token: 0)

@@ -26,9 +26,15 @@ extension Server {
                 return
             }
         }
-        if connections.values[index].state == .closing && connections.values[index].pendingOutput == 0 {
-            closeSocket(id, reason: nil, now: now)
-            return
+        if connections.values[index].state == .closing {
+            guard connections.values[index].pendingOutput > 0 else {
+                closeSocket(id, reason: nil, now: now)
+                return
+            }
+            if connections.values[index].closeDeadline == nil {
+                connections.values[index].closeDeadline = now.adding(milliseconds: configuration.closeTimeout)
+                lingering.append(id)
+            }
         }
         updateInterest(at: index)
     }
@@ -81,6 +87,7 @@ extension Server {
         epoll?.update(Epoll.delete, connection.fd, mask: 0, token: 0)
         discardInput(connection.fd)
         close(connection.fd)
+        if connection.closeDeadline != nil { lingering.removeAll { $0 == id } }
         if configuration.connectionMessages && connection.connected {
             logger.notice("Client \(describe(connection)) \(reason ?? "disconnected")")
         }

@@ -45,6 +45,8 @@ public final class Server: @unchecked Sendable {
     var nextConnectionID: UInt64 = 1
     /// Connections with output to flush at the end of the batch.
     var touched: [ConnectionID] = []
+    /// Closing connections still flushing their last bytes (each has a `closeDeadline`).
+    var lingering: [ConnectionID] = []
     /// The broker's actions of the current batch, applied in order.
     var actions: [BrokerAction] = []
     /// One read buffer shared by every connection.

@@ -38,8 +38,8 @@ extension RawClient {
 
 extension RawClient {
     /// Waits for EOF or a reset, discarding any bytes without decoding them. True when the
-    /// server closed the connection within `timeout` seconds.
-    public func waitForEOF(timeout: Double = 5) -> Bool {
+    /// server closed the connection within `timeout` seconds. `discarded` counts the bytes.
+    public func waitForEOF(timeout: Double = 5, discarded: inout Int) -> Bool {
         let deadline = RawClient.monotonicSeconds() + timeout
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -49,6 +49,12 @@ extension RawClient {
             guard Glibc.poll(&descriptor, 1, Int32(max(1, remaining * 1000))) > 0 else { return false }
             let n = chunk.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
             if n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN) { return true }
+            discarded += max(0, n)
         }
+    }
+
+    public func waitForEOF(timeout: Double = 5) -> Bool {
+        var discarded = 0
+        return waitForEOF(timeout: timeout, discarded: &discarded)
     }
 }

@@ -144,3 +144,33 @@ extension BadInputTests {
         #expect(try publisher.receive() == .pingresp)
     }
 }
+
+extension BadInputTests {
+    @Test("[v5 MQTT-3.1.4-3] a taken-over connection that does not read its last bytes is closed after the close timeout")
+    func closeTimeout() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 16 * 1024
+            $0.outputHardLimit = 256 << 20
+            $0.closeTimeout = 1
+        }
+        defer { test.stop() }
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
+        try stalled.connect(version: .v5, clientID: "twin", cleanStart: false)
+        try stalled.subscribe("big", qos: .atLeastOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v5, clientID: "pub")
+        let payload = [UInt8](repeating: 0xCD, count: 1024 * 1024)
+        for id in UInt16(1)...20 {
+            try publisher.publish("big", payload, qos: .atLeastOnce, packetID: id)
+            _ = try publisher.receive(timeout: 10) { if case .puback = $0 { return true } else { return false } }
+        }
+        // Takeover: the broker closes the old connection, whose output cannot drain.
+        let twin = try RawClient(port: test.port)
+        #expect(try twin.connect(version: .v5, clientID: "twin", cleanStart: false).reason == .success)
+        // Reading 20 MiB takes far longer than the 1 ms timeout: the server must have closed
+        // with most of it unsent.
+        var received = 0
+        #expect(stalled.waitForEOF(timeout: 10, discarded: &received))
+        #expect(received < 20 * payload.count / 2)
+    }
+}
