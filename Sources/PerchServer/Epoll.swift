@@ -16,6 +16,8 @@ final class Epoll {
     typealias Create = @convention(c) (Int32) -> Int32
     typealias Control = @convention(c) (Int32, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
     typealias Wait = @convention(c) (Int32, UnsafeMutableRawPointer?, Int32, Int32) -> Int32
+    typealias WaitPrecise = @convention(c) (Int32, UnsafeMutableRawPointer?, Int32, UnsafePointer<timespec>?,
+                                            UnsafeRawPointer?) -> Int32
 
     static let readable: UInt32 = 0x001      // EPOLLIN
     static let writable: UInt32 = 0x004      // EPOLLOUT
@@ -31,6 +33,8 @@ final class Epoll {
     let fd: Int32
     private let control: Control
     private let wait: Wait
+    /// `epoll_pwait2` (glibc 2.35+, Linux 5.11+): a timeout finer than a millisecond.
+    private let waitPrecise: WaitPrecise?
     /// Room for `capacity` events from one `epoll_wait`.
     private let events: UnsafeMutableRawBufferPointer
     let capacity: Int
@@ -43,6 +47,7 @@ final class Epoll {
         guard fd >= 0 else { throw .system("epoll_create1") }
         self.control = unsafeBitCast(control, to: Control.self)
         self.wait = unsafeBitCast(wait, to: Wait.self)
+        waitPrecise = lookup("epoll_pwait2").map { unsafeBitCast($0, to: WaitPrecise.self) }
         self.capacity = capacity
         events = .allocate(byteCount: capacity * Epoll.eventSize, alignment: 8)
     }
@@ -78,7 +83,16 @@ final class Epoll {
         }
     }
 
-    /// The ready mask and token of event `index` of the last `poll`.
+    /// Waits at most `nanoseconds` for events (0 when `epoll_pwait2` is missing or fails,
+    /// e.g. ENOSYS on an old kernel: then the server simply does not linger).
+    func linger(nanoseconds: Int) -> Int {
+        guard let waitPrecise else { return 0 }
+        var timeout = timespec(tv_sec: 0, tv_nsec: nanoseconds)
+        let n = waitPrecise(fd, events.baseAddress, Int32(capacity), &timeout, nil)
+        return n > 0 ? Int(n) : 0
+    }
+
+    /// The ready mask and token of event `index` of the last `poll` or `linger`.
     func event(_ index: Int) -> (mask: UInt32, token: UInt64) {
         let base = index * Epoll.eventSize
         return (events.loadUnaligned(fromByteOffset: base, as: UInt32.self),

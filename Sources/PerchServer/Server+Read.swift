@@ -6,21 +6,37 @@ import PerchCodec
 
 extension Server {
     /// The epoll fd is readable: take every ready event, accept and read, then apply the
-    /// batch's actions and flush once.
+    /// batch's actions and flush once. While traffic flows, linger a fraction of a
+    /// millisecond for the next events: each Dispatch wakeup costs 2-3 thread hops
+    /// (DESIGN.md, "The transport"), a short wait on the queue's thread costs none.
     func handleReadiness() {
         guard let epoll, !isShuttingDown else { return }
-        let now = MonotonicClock.now()
+        var count = epoll.poll(timeout: 0)
+        var lingers = 0
+        while count > 0 {
+            let now = MonotonicClock.now()
+            handleEvents(count, epoll: epoll, now: now)
+            finishBatch(now: now)
+            guard lingers < maxLingers, !isShuttingDown else { return }
+            lingers += 1
+            count = epoll.linger(nanoseconds: lingerNanoseconds)
+        }
+    }
+
+    /// Handles `count` events of the last wait, then polls again while the event buffer
+    /// came back full (bounded, so timers and other work are not starved).
+    func handleEvents(_ count: Int, epoll: Epoll, now: Timestamp) {
+        var count = count
         var rounds = 0
-        var count = 0
-        repeat {
-            count = epoll.poll(timeout: 0)
+        while true {
             for index in 0..<count {
                 let (mask, token) = epoll.event(index)
                 handleEvent(mask: mask, token: token, now: now)
             }
             rounds += 1
-        } while count == epoll.capacity && rounds < 4
-        finishBatch(now: now)
+            guard count == epoll.capacity, rounds < 4 else { return }
+            count = epoll.poll(timeout: 0)
+        }
     }
 
     func handleEvent(mask: UInt32, token: UInt64, now: Timestamp) {

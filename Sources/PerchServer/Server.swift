@@ -53,6 +53,9 @@ public final class Server: @unchecked Sendable {
     var readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// Bytes read from one connection per wakeup, so one flooder cannot starve the others.
     let readBudget = 256 * 1024
+    /// Lingering after a batch: at most this many extra waits of this many nanoseconds.
+    let maxLingers = 8
+    let lingerNanoseconds = 100_000
     /// Connection ceiling from the file-descriptor limit and `max_connections`.
     var connectionLimit = Int.max
     /// QoS 0 PUBLISH packets dropped for slow readers since start.
