@@ -39,6 +39,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// (-1: limited only by the file-descriptor limit).
     public var maxConnections = -1
     /// The most verbose level logged (`log_type`); nil logs nothing (`log_type none`).
+    /// The server logs through the `Logger` it is given; the `perch` executable builds
+    /// that logger from this and `logDestination`.
     public var logLevel: Logger.Level? = .info
     /// `log_dest`.
     public var logDestination = LogDestination.stderr

@@ -60,7 +60,7 @@ public final class FileStore: BrokerStore {
     }
 
     public func close(now: Timestamp) throws(StoreError) {
-        guard dirty || snapshotsWritten == 0 && !retained.isEmpty else { return }
+        guard dirty else { return }
         try write(now: now)
     }
 

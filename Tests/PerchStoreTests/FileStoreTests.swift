@@ -94,6 +94,21 @@ struct FileStoreTests {
         #expect(store.snapshotsWritten == 2)
     }
 
+    @Test("close after a load with no change writes nothing")
+    func closeWithoutChange() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.remove() }
+        let first = FileStore(directory: dir.path)
+        _ = try first.open(now: t0)
+        first.apply(.retain(message("x", "1")))
+        try first.close(now: t0)
+        #expect(first.snapshotsWritten == 1)
+        let second = FileStore(directory: dir.path)
+        #expect(try second.open(now: t0).count == 1)
+        try second.close(now: t0)
+        #expect(second.snapshotsWritten == 0)
+    }
+
     @Test("the snapshot is written through a temp file and renamed; no temp file is left behind")
     func atomicWrite() throws {
         let dir = TemporaryDirectory()
