@@ -1,8 +1,6 @@
 import Testing
 
 /// The mosquitto command-line clients against a running Perch, as a user would run them.
-/// `mosquitto_sub` runs under `stdbuf -oL`: its stdout is a pipe here, and without line
-/// buffering its `-d` lines (SUBACK) would only arrive when it exits.
 @Suite("mosquitto_pub / mosquitto_sub", .serialized)
 struct MosquittoCLITests {
     struct Case: CustomTestStringConvertible, Sendable {
@@ -17,7 +15,7 @@ struct MosquittoCLITests {
         let perch = try InteropServer()
         defer { perch.stop() }
         let port = String(perch.port)
-        let sub = try ChildProcess("stdbuf", ["-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-V", c.version, "-q", String(c.qos),
+        let sub = try ChildProcess("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-V", c.version, "-q", String(c.qos),
                                                      "-t", "cli/#", "-C", "1", "-W", "10", "-d", "-v"])
         #expect(sub.waitFor("SUBACK"))
         let pub = try ChildProcess("mosquitto_pub", ["-h", "127.0.0.1", "-p", port, "-V", c.version, "-q", String(c.qos),
@@ -32,7 +30,7 @@ struct MosquittoCLITests {
         let perch = try InteropServer()
         defer { perch.stop() }
         let port = String(perch.port)
-        let sub = try ChildProcess("stdbuf", ["-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", port, "-V", "5", "-t", "props/t",
+        let sub = try ChildProcess("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-V", "5", "-t", "props/t",
                                                      "-C", "1", "-W", "10", "-d", "-F", "%t %p %P"])
         #expect(sub.waitFor("SUBACK"))
         let pub = try ChildProcess("mosquitto_pub", ["-h", "127.0.0.1", "-p", port, "-V", "5", "-t", "props/t", "-m", "x",
