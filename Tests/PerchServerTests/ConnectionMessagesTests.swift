@@ -36,21 +36,15 @@ struct ConnectionMessagesTests {
     @Test("connection_messages true logs connects in mosquitto's style and disconnects")
     func logged() throws {
         let capture = LogCapture()
-        var configuration = ServerConfiguration()
-        configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
-        configuration.persistence = false
-        configuration.connectionMessages = true
-        let server = try Server(configuration: configuration, logger: Logger(label: "t", factory: capture.handlerFactory),
-                                queue: DispatchQueue(label: "perch-log-test"))
-        try server.start()
-        let client = try RawClient(port: server.listeningPorts[0])
+        let test = try TestServer(logger: Logger(label: "t", factory: capture.handlerFactory)) {
+            $0.connectionMessages = true
+        }
+        let client = try RawClient(port: test.port)
         try client.connect(version: .v5, clientID: "sensor-7", keepAlive: 30)
         try client.send(.pingreq)
         _ = try client.receive()
         client.disconnect()
-        let done = DispatchSemaphore(value: 0)
-        server.shutdown { done.signal() }
-        done.wait()
+        test.stop()
         let connected = capture.matching("New client connected from 127.0.0.1:")
         #expect(connected.count == 1)
         #expect(connected.first?.hasSuffix(" as sensor-7 (p5, c1, k30)") == true)
@@ -61,19 +55,13 @@ struct ConnectionMessagesTests {
     @Test("connection_messages false logs no client lines")
     func quiet() throws {
         let capture = LogCapture()
-        var configuration = ServerConfiguration()
-        configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
-        configuration.persistence = false
-        configuration.connectionMessages = false
-        let server = try Server(configuration: configuration, logger: Logger(label: "t", factory: capture.handlerFactory),
-                                queue: DispatchQueue(label: "perch-log-test"))
-        try server.start()
-        let client = try RawClient(port: server.listeningPorts[0])
+        let test = try TestServer(logger: Logger(label: "t", factory: capture.handlerFactory)) {
+            $0.connectionMessages = false
+        }
+        let client = try RawClient(port: test.port)
         try client.connect(version: .v311, clientID: "quiet")
         client.disconnect()
-        let done = DispatchSemaphore(value: 0)
-        server.shutdown { done.signal() }
-        done.wait()
+        test.stop()
         #expect(capture.matching("New client").isEmpty)
         #expect(capture.matching("quiet").isEmpty)
     }

@@ -44,19 +44,9 @@ struct DurabilityTests {
     @Test("[v311 MQTT-3.3.1-5] the store commits a retained message before its PUBACK is written")
     func commitBeforeAck() throws {
         let store = OrderCheckingStore()
-        var configuration = ServerConfiguration()
-        configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
-        configuration.connectionMessages = false
-        let server = try Server(configuration: configuration, store: store,
-                                logger: Logger(label: "t", factory: { _ in SwiftLogNoOpLogHandler() }),
-                                queue: DispatchQueue(label: "perch-durability"))
-        try server.start()
-        defer {
-            let done = DispatchSemaphore(value: 0)
-            server.shutdown { done.signal() }
-            done.wait()
-        }
-        let client = try RawClient(port: server.listeningPorts[0])
+        let test = try TestServer(store: store)
+        defer { test.stop() }
+        let client = try RawClient(port: test.port)
         try client.connect(version: .v311, clientID: "durable")
         store.state.withLock { $0.watchedFD = client.fd }
         try client.publish("state/x", [1], qos: .atLeastOnce, retain: true, packetID: 5)

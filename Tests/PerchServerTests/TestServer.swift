@@ -4,21 +4,29 @@ import Glibc
 import Dispatch
 import Logging
 import PerchServer
+import PerchStore
 
 /// A `Server` in-process on 127.0.0.1, port 0, on its own queue.
 final class TestServer {
     let server: Server
     let port: UInt16
 
-    init(persistenceDirectory: String? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// `store` replaces the store the configuration asks for; `logger` the silent one.
+    init(persistenceDirectory: String? = nil, store: (any BrokerStore)? = nil, logger: Logger? = nil,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration()
         configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
         configuration.persistence = persistenceDirectory != nil
         configuration.persistenceLocation = persistenceDirectory ?? "/nonexistent"
         configuration.connectionMessages = false
         configure(&configuration)
-        let logger = Logger(label: "perch-test", factory: { _ in SwiftLogNoOpLogHandler() })
-        server = try Server(configuration: configuration, logger: logger, queue: DispatchQueue(label: "perch-test"))
+        let logger = logger ?? Logger(label: "perch-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        let queue = DispatchQueue(label: "perch-test")
+        if let store {
+            server = try Server(configuration: configuration, store: store, logger: logger, queue: queue)
+        } else {
+            server = try Server(configuration: configuration, logger: logger, queue: queue)
+        }
         try server.start()
         port = server.listeningPorts[0]
     }
