@@ -14,9 +14,9 @@ extension Server {
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { [weak self] in
-                self?.logger.notice("Received signal \(number), shutting down")
-                self?.performShutdown(completion: completion)
+            source.setEventHandler { [self] in // strong, like the other sources (see startSources)
+                logger.notice("Received signal \(number), shutting down")
+                performShutdown(completion: completion)
             }
             source.setRegistrationHandler { registered.signal() }
             source.resume()
@@ -53,9 +53,12 @@ extension Server {
         } catch {
             logger.error("Persistence: could not write the final snapshot: \(error)")
         }
+        // Cancelling releases the handlers, and with them the sources' hold on the server.
         readSource?.cancel()
         timer?.cancel()
         for source in signalSources { source.cancel() }
+        readSource = nil
+        timer = nil
         signalSources = []
         epoll = nil
         logger.notice("Perch stopped")

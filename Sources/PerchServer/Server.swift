@@ -138,14 +138,18 @@ public final class Server: @unchecked Sendable {
         connectionLimit = configuration.maxConnections >= 0 ? min(configuration.maxConnections, byFiles) : byFiles
     }
 
+    /// The sources hold the server strongly on purpose: a started server keeps itself alive
+    /// until `shutdown` cancels them (libdispatch then releases the handlers), so neither the
+    /// executable nor an embedder has to keep a reference for it to go on serving. (With weak
+    /// references an optimised `perch` lost its server before `dispatchMain()`.)
     func startSources(_ epoll: Epoll) {
         let source = DispatchSource.makeReadSource(fileDescriptor: epoll.fd, queue: queue)
-        source.setEventHandler { [weak self] in self?.handleReadiness() }
+        source.setEventHandler { [self] in handleReadiness() }
         source.setCancelHandler { epoll.close() }
         source.resume()
         readSource = source
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        timer.setEventHandler { [weak self] in self?.handleTimer() }
+        timer.setEventHandler { [self] in handleTimer() }
         timer.schedule(deadline: .distantFuture)
         timer.resume()
         self.timer = timer

@@ -1,6 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
+import Logging
 import PerchServer
 import PerchTestKit
 import Testing
@@ -18,6 +20,29 @@ struct ServerLifecycleTests {
         v6.close()
         test.stop()
         #expect(throws: RawClient.Failure.self) { try RawClient(port: test.port) }
+    }
+
+    @Test("a started server keeps serving when its creator drops every reference to it (until shutdown)")
+    func startedServerOwnsItself() throws {
+        var configuration = ServerConfiguration()
+        configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
+        configuration.persistence = false
+        configuration.connectionMessages = false
+        let logger = Logger(label: "perch-test", factory: { _ in SwiftLogNoOpLogHandler() })
+        weak var weakServer: Server?
+        let port: UInt16 = try {
+            let server = try Server(configuration: configuration, logger: logger, queue: DispatchQueue(label: "orphan"))
+            try server.start()
+            weakServer = server
+            return server.listeningPorts[0]
+        }()
+        let client = try RawClient(port: port)
+        let connack = try client.connect(version: .v5, clientID: "orphan-check")
+        #expect(connack.reason == .success)
+        let stopped = DispatchSemaphore(value: 0)
+        let server = try #require(weakServer)
+        server.shutdown { stopped.signal() }
+        stopped.wait()
     }
 
     @Test("a port in use is a start error naming the listener")
