@@ -22,7 +22,10 @@ extension Broker {
                 }
             }
         }
-        send(.suback(SubAck(packetID: subscribe.packetID, reasons: reasons)), to: id) // [MQTT-3.8.4-1] [MQTT-3.8.4-2]
+        let failure = reasons.first { $0.isFailure } ?? .success
+        let properties = diagnostics(failure, session: client.session)
+        sendFitted(.suback(SubAck(packetID: subscribe.packetID, reasons: reasons, properties: properties)), to: id,
+                   session: client.session) // [MQTT-3.8.4-1] [MQTT-3.8.4-2]
         for (subscription, options) in retainedWork {
             sendRetained(matching: subscription.filter, options: options, session: client.session)
         }
@@ -78,6 +81,6 @@ extension Broker {
             }
         }
         let reply = UnsubAck(packetID: unsubscribe.packetID, reasons: client.version == .v5 ? reasons : [])
-        send(.unsuback(reply), to: id)
+        sendFitted(.unsuback(reply), to: id, session: client.session)
     }
 }

@@ -13,6 +13,8 @@ import PerchCodec
 /// `+Errors` (the one place that maps errors to reactions), `+Close`.
 public final class Broker {
     let configuration: BrokerConfiguration
+    /// Enhanced authentication (v5 AUTH); nil: CONNECT with a method gets 0x8C.
+    let authenticator: (any Authenticator)?
     var connections: [ConnectionID: Connection] = [:]
     var sessions = SessionTable()
     var tree = TopicTree()
@@ -31,8 +33,10 @@ public final class Broker {
     /// The actions of the event being handled (swapped with the caller's array).
     var out: [BrokerAction] = []
 
-    public init(configuration: BrokerConfiguration, retained: [Message] = []) {
+    public init(configuration: BrokerConfiguration, retained: [Message] = [],
+                authenticator: (any Authenticator)? = nil) {
         self.configuration = configuration
+        self.authenticator = authenticator
         for message in retained where !message.payload.isEmpty { self.retained.set(message) }
     }
 
@@ -69,13 +73,17 @@ public final class Broker {
 
     private func opened(_ id: ConnectionID) {
         connections[id] = Connection()
-        timers.schedule(.connectTimeout(id), at: now.adding(seconds: configuration.connectTimeout))
+        schedule(.connectTimeout(id), at: now.adding(seconds: configuration.connectTimeout))
     }
 
     /// Dispatches one decoded packet by connection state and type.
     private func received(_ packet: Packet, on id: ConnectionID) {
         guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
         guard let client = connection.client else {
+            if connection.authentication != nil {
+                receivedDuringAuthentication(packet, on: id)
+                return
+            }
             guard case .connect(let connect) = packet else {
                 closeSilently(id) // first packet must be CONNECT: [v311 MQTT-4.8.0-1] [v5 MQTT-4.13.1-1]
                 return
@@ -96,7 +104,7 @@ public final class Broker {
         case .pingreq: send(.pingresp, to: id) // [MQTT-3.12.4-1]
         case .disconnect(let disconnect): handleDisconnect(disconnect, on: id, client: client)
         case .connack, .suback, .unsuback, .pingresp: violation(.protocolError, on: id)
-        case .auth: violation(.protocolError, on: id) // no Authentication Method was accepted
+        case .auth(let auth): handleAuth(auth, on: id, client: client)
         }
     }
 }

@@ -37,5 +37,26 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Largest QoS granted or accepted.
     public var maximumQoS: QoS = .exactlyOnce
 
+    /// Topic aliases the broker assigns per connection to PUBLISH it sends to v5 clients,
+    /// capped by the client's Topic Alias Maximum (0 = send full topic names only). The
+    /// first topics sent take the aliases; once all are used, other topics go in full.
+    public var outboundTopicAliasMaximum: UInt16 = 10
+    /// Response Information for v5 clients that set Request Response Information 1: the
+    /// CONNACK carries this prefix followed by the client identifier (nil = none sent).
+    public var responseInformation: String?
+    /// Where `redirect` sends clients (v5 Server Reference).
+    public var serverReference: String?
+    /// Refuse every v5 CONNECT with 0x9C / 0x9D and `serverReference` (3.1.1: 0x03).
+    public var redirect: ServerRedirect = .none
+
     public init() {}
+}
+
+/// Whether the broker redirects clients to another server (v5 §4.11).
+public enum ServerRedirect: Sendable, Hashable {
+    case none
+    /// CONNACK 0x9C Use another server (temporary).
+    case useAnotherServer
+    /// CONNACK 0x9D Server moved (permanent).
+    case serverMoved
 }

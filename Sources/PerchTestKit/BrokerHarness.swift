@@ -24,8 +24,8 @@ public final class BrokerHarness {
     private var versions: [ConnectionID: ProtocolVersion] = [:]
 
     public init(configuration: BrokerConfiguration = BrokerConfiguration(), retained: [Message] = [],
-                start: Timestamp = Timestamp(milliseconds: 1_000_000)) {
-        broker = Broker(configuration: configuration, retained: retained)
+                authenticator: (any Authenticator)? = nil, start: Timestamp = Timestamp(milliseconds: 1_000_000)) {
+        broker = Broker(configuration: configuration, retained: retained, authenticator: authenticator)
         now = start
     }
 
