@@ -9,7 +9,7 @@ import PerchCodec
 extension Packet {
     /// This packet as it may go to a client with these limits (PUBLISH is never changed:
     /// its properties are the message's, and an oversized one is dropped whole).
-    func fitted(maximumPacketSize: UInt32, problemInformation: Bool) -> Packet {
+    package func fitted(maximumPacketSize: UInt32, problemInformation: Bool) -> Packet {
         var packet = self
         if !problemInformation && !packet.carriesProblemInformationAlways {
             packet.editDiagnostics { $0.reasonString = nil; $0.userProperties = [] } // [v5 MQTT-3.1.2-29]
