@@ -128,7 +128,7 @@ extension Broker {
         if !configuration.retainAvailable { properties.retainAvailable = 0 }
         if configuration.maxPacketSize > 0 { properties.maximumPacketSize = configuration.maxPacketSize }
         if configuration.topicAliasMaximum > 0 { properties.topicAliasMaximum = configuration.topicAliasMaximum }
-        properties.wildcardSubscriptionAvailable = 1
+        properties.wildcardSubscriptionAvailable = configuration.wildcardSubscriptionAvailable ? 1 : 0
         properties.subscriptionIdentifierAvailable = 1
         properties.sharedSubscriptionAvailable = 1
         if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive } // v5 §3.2.2.3.14 Server Keep Alive

@@ -13,6 +13,10 @@ extension Broker {
             switch entry {
             case .invalidFilter:
                 reasons.append(client.version == .v5 ? .topicFilterInvalid : .unspecifiedError)
+            case .valid(let subscription) where !configuration.wildcardSubscriptionAvailable
+                                                && subscription.filter.hasWildcards:
+                // [v311 MQTT-3.8.3-2]; v5 §3.8.3: 0xA2 (3.1.1 encodes every failure as 0x80)
+                reasons.append(.wildcardSubscriptionsNotSupported)
             case .valid(let subscription):
                 let (options, isNew) = store(subscription, identifier: identifier, session: client.session)
                 reasons.append(.granted(options.qos))

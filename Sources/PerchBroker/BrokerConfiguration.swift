@@ -48,6 +48,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var serverReference: String?
     /// Refuse every v5 CONNECT with 0x9C / 0x9D and `serverReference` (3.1.1: 0x03).
     public var redirect: ServerRedirect = .none
+    /// Whether filters with `+` / `#` are accepted (advertised to v5 clients as Wildcard
+    /// Subscription Available). When false they are refused: SUBACK 0x80 / v5 0xA2.
+    public var wildcardSubscriptionAvailable: Bool = true
 
     public init() {}
 }

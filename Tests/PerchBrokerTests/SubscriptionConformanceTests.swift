@@ -144,3 +144,27 @@ struct SubscriptionConformanceTests {
         #expect(h.takePublishes(s).map(\.payload) == [bytes("3")])
     }
 }
+
+@Suite("Wildcard subscriptions switched off")
+struct WildcardSwitchTests {
+    @Test("[v311 MQTT-3.8.3-2] [v5 interp] without wildcard support every filter with a wildcard is refused (0x80 / v5 0xA2), others granted")
+    func wildcardsRefused() throws {
+        var config = BrokerConfiguration()
+        config.wildcardSubscriptionAvailable = false
+        let h = BrokerHarness(configuration: config)
+        let old = h.connected("old")
+        h.send(old, subscribePacket(["a/+", "a/b", "#"], qos: .atMostOnce))
+        let ack = try #require(suback(h.take(old)))
+        #expect(ack.reasons == [.wildcardSubscriptionsNotSupported, .granted(.atMostOnce), .wildcardSubscriptionsNotSupported])
+        var wire: [UInt8] = []
+        Packet.suback(ack).encode(version: .v311, into: &wire)
+        #expect(Array(wire.suffix(3)) == [0x80, 0x00, 0x80])
+        let modern = h.connect("new", version: .v5)
+        #expect(try #require(connack(h.take(modern))).properties.wildcardSubscriptionAvailable == 0)
+        h.send(modern, subscribePacket(["x/#"], qos: .atMostOnce))
+        #expect(suback(h.take(modern))?.reasons == [.wildcardSubscriptionsNotSupported])
+        h.publish(h.connected("p"), "a/b")
+        #expect(h.takePublishes(old).map(\.topic) == ["a/b"])
+        #expect(h.takePublishes(modern).isEmpty)
+    }
+}
