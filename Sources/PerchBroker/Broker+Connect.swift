@@ -129,8 +129,8 @@ extension Broker {
         if configuration.maxPacketSize > 0 { properties.maximumPacketSize = configuration.maxPacketSize }
         if configuration.topicAliasMaximum > 0 { properties.topicAliasMaximum = configuration.topicAliasMaximum }
         properties.wildcardSubscriptionAvailable = configuration.wildcardSubscriptionAvailable ? 1 : 0
-        properties.subscriptionIdentifierAvailable = 1
-        properties.sharedSubscriptionAvailable = 1
+        properties.subscriptionIdentifierAvailable = configuration.subscriptionIdentifierAvailable ? 1 : 0
+        properties.sharedSubscriptionAvailable = configuration.sharedSubscriptionAvailable ? 1 : 0
         if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive } // v5 §3.2.2.3.14 Server Keep Alive
         properties.assignedClientIdentifier = assigned // [v5 MQTT-3.2.2-16]
         if connect.properties.requestResponseInformation == 1, let prefix = configuration.responseInformation {

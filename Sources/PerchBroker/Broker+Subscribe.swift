@@ -6,6 +6,10 @@ extension Broker {
     /// retained messages of each granted filter, as Retain Handling asks.
     func handleSubscribe(_ subscribe: Subscribe, on id: ConnectionID, client: ConnectedClient) {
         let identifier = subscribe.properties.subscriptionIdentifiers.first
+        if identifier != nil && !configuration.subscriptionIdentifierAvailable {
+            violation(.subscriptionIdentifiersNotSupported, on: id) // v5 §3.2.2.3.12: Protocol Error, 0xA1
+            return
+        }
         var reasons: [ReasonCode] = []
         var retainedWork: [(Subscription, SubscriptionOptions)] = []
         reasons.reserveCapacity(subscribe.entries.count)
@@ -13,10 +17,8 @@ extension Broker {
             switch entry {
             case .invalidFilter:
                 reasons.append(client.version == .v5 ? .topicFilterInvalid : .unspecifiedError)
-            case .valid(let subscription) where !configuration.wildcardSubscriptionAvailable
-                                                && subscription.filter.hasWildcards:
-                // [v311 MQTT-3.8.3-2]; v5 §3.8.3: 0xA2 (3.1.1 encodes every failure as 0x80)
-                reasons.append(.wildcardSubscriptionsNotSupported)
+            case .valid(let subscription) where unsupported(subscription) != nil:
+                reasons.append(unsupported(subscription) ?? .unspecifiedError)
             case .valid(let subscription):
                 let (options, isNew) = store(subscription, identifier: identifier, session: client.session)
                 reasons.append(.granted(options.qos))
@@ -33,6 +35,20 @@ extension Broker {
         for (subscription, options) in retainedWork {
             sendRetained(matching: subscription.filter, options: options, session: client.session)
         }
+    }
+
+    /// The SUBACK failure for a subscription to a feature switched off, nil when supported:
+    /// wildcards [v311 MQTT-3.8.3-2] (0xA2), shared subscriptions (0x9E). v5 §3.2.2.3.11 /
+    /// §3.2.2.3.13 also allow DISCONNECT; the per-filter SUBACK code keeps the other filters.
+    /// 3.1.1 encodes every failure as 0x80.
+    private func unsupported(_ subscription: Subscription) -> ReasonCode? {
+        if !configuration.sharedSubscriptionAvailable && subscription.filter.shareName != nil {
+            return .sharedSubscriptionsNotSupported
+        }
+        if !configuration.wildcardSubscriptionAvailable && subscription.filter.hasWildcards {
+            return .wildcardSubscriptionsNotSupported
+        }
+        return nil
     }
 
     /// Adds or replaces one subscription; granted QoS = min(requested, maximumQoS).

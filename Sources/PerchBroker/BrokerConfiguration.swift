@@ -51,6 +51,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Whether filters with `+` / `#` are accepted (advertised to v5 clients as Wildcard
     /// Subscription Available). When false they are refused: SUBACK 0x80 / v5 0xA2.
     public var wildcardSubscriptionAvailable: Bool = true
+    /// Whether `$share/{group}/{filter}` subscriptions are accepted (advertised as Shared
+    /// Subscription Available). When false they are refused: SUBACK 0x80 / v5 0x9E.
+    public var sharedSubscriptionAvailable: Bool = true
+    /// Whether SUBSCRIBE may carry a Subscription Identifier (advertised as Subscription
+    /// Identifier Available). When false one is a Protocol Error: DISCONNECT 0xA1.
+    public var subscriptionIdentifierAvailable: Bool = true
 
     public init() {}
 }

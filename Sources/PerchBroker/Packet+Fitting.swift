@@ -86,6 +86,7 @@ extension Broker {
         if reason == .retainNotSupported { return "retain not supported" }
         if reason == .useAnotherServer || reason == .serverMoved { return "use the server in Server Reference" }
         if reason == .receiveMaximumExceeded { return "more QoS 1/2 PUBLISH in flight than Receive Maximum" }
+        if reason == .subscriptionIdentifiersNotSupported { return "subscription identifiers not supported" }
         if reason == .topicAliasInvalid { return "topic alias 0 or above Topic Alias Maximum" }
         return nil
     }

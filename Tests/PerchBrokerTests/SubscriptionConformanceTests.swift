@@ -168,3 +168,33 @@ struct WildcardSwitchTests {
         #expect(h.takePublishes(modern).isEmpty)
     }
 }
+
+@Suite("Shared subscriptions and subscription identifiers switched off")
+struct CapabilitySwitchTests {
+    @Test("[v5 interp] §3.2.2.3.13 without shared subscriptions: advertised 0, a $share filter gets SUBACK 0x9E, others granted")
+    func sharedRefused() throws {
+        var config = BrokerConfiguration()
+        config.sharedSubscriptionAvailable = false
+        let h = BrokerHarness(configuration: config)
+        let c = h.connect("c", version: .v5)
+        #expect(try #require(connack(h.take(c))).properties.sharedSubscriptionAvailable == 0)
+        let shared = TopicFilter(unchecked: "$share/g/t", shareName: "g", filter: "t")
+        h.send(c, .subscribe(Subscribe(packetID: pid(1), entries: [
+            .valid(Subscription(filter: shared, qos: .atMostOnce)), .valid(Subscription(filter: filter("t"), qos: .atMostOnce))])))
+        #expect(suback(h.take(c))?.reasons == [.sharedSubscriptionsNotSupported, .granted(.atMostOnce)])
+        h.publish(h.connected("p"), "t")
+        #expect(h.takePublishes(c).count == 1)
+    }
+
+    @Test("[v5 interp] §3.2.2.3.12 without subscription identifiers: advertised 0, a SUBSCRIBE carrying one gets DISCONNECT 0xA1")
+    func identifiersRefused() throws {
+        var config = BrokerConfiguration()
+        config.subscriptionIdentifierAvailable = false
+        let h = BrokerHarness(configuration: config)
+        let c = h.connect("c", version: .v5)
+        #expect(try #require(connack(h.take(c))).properties.subscriptionIdentifierAvailable == 0)
+        h.subscribe(c, "t", identifier: 7)
+        #expect(disconnectReason(h.take(c)) == .subscriptionIdentifiersNotSupported)
+        #expect(h.closed(c))
+    }
+}
