@@ -72,6 +72,9 @@ extension Broker {
         if connect.version == .v5, let will = connect.will {
             if will.qos > configuration.maximumQoS { return .qosNotSupported } // [v5 MQTT-3.2.2-12]
             if will.retain && !configuration.retainAvailable { return .retainNotSupported } // [v5 MQTT-3.2.2-13]
+            if let responseTopic = will.properties.responseTopic, !isTopicName(responseTopic) {
+                return .protocolError // a Will's Response Topic is a Topic Name too (§3.1.3.2.5)
+            }
         }
         return nil
     }

@@ -69,7 +69,7 @@ extension Broker {
 
     /// Whether a Response Topic is a valid Topic Name (the codec checked its UTF-8,
     /// [v5 MQTT-3.3.2-13]).
-    private func isTopicName(_ string: String) -> Bool {
+    func isTopicName(_ string: String) -> Bool {
         !string.isEmpty && !string.utf8.contains(UInt8(ascii: "+")) && !string.utf8.contains(UInt8(ascii: "#"))
     }
 

@@ -87,3 +87,24 @@ struct RequestResponseTests {
         #expect(disconnectReason(h.take(c)) == .keepAliveTimeout)
     }
 }
+
+@Suite("Will Response Topic")
+struct WillResponseTopicTests {
+    @Test("[v5 interp] §3.1.3.2.5 a Will Response Topic with a wildcard refuses the CONNECT with 0x82; a valid one is forwarded")
+    func willResponseTopic() throws {
+        let h = BrokerHarness()
+        var bad = will("w")
+        bad.properties.responseTopic = "reply/#"
+        let refused = h.connect("a", version: .v5, will: bad)
+        #expect(try #require(connack(h.take(refused))).reason == .protocolError)
+        #expect(h.closed(refused))
+        let watcher = h.connected("watcher", version: .v5)
+        h.subscribe(watcher, "w")
+        var good = will("w")
+        good.properties.responseTopic = "reply/a"
+        good.properties.correlationData = [7]
+        h.drop(h.connected("b", version: .v5, will: good))
+        let published = try #require(h.takePublishes(watcher).first)
+        #expect(published.properties.responseTopic == "reply/a" && published.properties.correlationData == [7])
+    }
+}
