@@ -38,7 +38,7 @@ extension Broker {
             will: connect.will,
             willDelay: connect.version == .v5 ? connect.will?.properties.willDelayInterval ?? 0 : 0,
             connectExpiryWasZero: (connect.properties.sessionExpiryInterval ?? 0) == 0,
-            authenticationMethod: authentication?.method)
+            authenticationMethod: authentication?.method, username: connect.username)
         statisticsStorage.connectedClients += 1
         var properties = connackProperties(connect, clientID: clientID, assigned: assigned, keepAlive: keepAlive)
         properties.authenticationMethod = authentication?.method // [v5 MQTT-4.12.0-5] [v5 MQTT-4.12.0-6]

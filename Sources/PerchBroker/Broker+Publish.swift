@@ -17,7 +17,7 @@ extension Broker {
             send(.pubrec(PubAck(packetID: packetID)), to: id) // [MQTT-4.3.3-2] [v5 MQTT-4.3.3-10]
             return
         }
-        let reason = payloadRefusal(publish, version: client.version)
+        let reason = mayPublish(topic, client: client) ? payloadRefusal(publish, version: client.version) : .notAuthorized
         if reason == .success {
             statisticsStorage.messagesReceived += 1
             route(message(from: publish, topic: topic, origin: sessions[handle].clientID))
@@ -65,6 +65,14 @@ extension Broker {
         }
         connections[id]?.client?.aliases[alias] = publish.topic
         return TopicName(unchecked: publish.topic)
+    }
+
+    /// Whether the authorizer lets the client publish to `topic` (3.1.1: a refused PUBLISH
+    /// is acknowledged as usual and dropped [v311 MQTT-3.3.5-2]; v5: 0x87).
+    private func mayPublish(_ topic: TopicName, client: ConnectedClient) -> Bool {
+        guard let authorizer else { return true }
+        return authorizer.mayPublish(clientID: sessions[client.session].clientID, username: client.username,
+                                     topic: topic.string)
     }
 
     /// Whether a Response Topic is a valid Topic Name (the codec checked its UTF-8,

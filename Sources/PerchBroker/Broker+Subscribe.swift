@@ -17,8 +17,8 @@ extension Broker {
             switch entry {
             case .invalidFilter:
                 reasons.append(client.version == .v5 ? .topicFilterInvalid : .unspecifiedError)
-            case .valid(let subscription) where unsupported(subscription) != nil:
-                reasons.append(unsupported(subscription) ?? .unspecifiedError)
+            case .valid(let subscription) where refusal(of: subscription, client: client) != nil:
+                reasons.append(refusal(of: subscription, client: client) ?? .unspecifiedError)
             case .valid(let subscription):
                 let (options, isNew) = store(subscription, identifier: identifier, session: client.session)
                 reasons.append(.granted(options.qos))
@@ -37,11 +37,15 @@ extension Broker {
         }
     }
 
-    /// The SUBACK failure for a subscription to a feature switched off, nil when supported:
-    /// wildcards [v311 MQTT-3.8.3-2] (0xA2), shared subscriptions (0x9E). v5 §3.2.2.3.11 /
-    /// §3.2.2.3.13 also allow DISCONNECT; the per-filter SUBACK code keeps the other filters.
-    /// 3.1.1 encodes every failure as 0x80.
-    private func unsupported(_ subscription: Subscription) -> ReasonCode? {
+    /// The SUBACK failure for a subscription the authorizer refuses (0x87) or to a feature
+    /// switched off: wildcards [v311 MQTT-3.8.3-2] (0xA2), shared subscriptions (0x9E); nil
+    /// to grant it. v5 §3.2.2.3.11 / §3.2.2.3.13 also allow DISCONNECT; the per-filter
+    /// SUBACK code keeps the other filters. 3.1.1 encodes every failure as 0x80.
+    private func refusal(of subscription: Subscription, client: ConnectedClient) -> ReasonCode? {
+        if let authorizer, !authorizer.maySubscribe(clientID: sessions[client.session].clientID,
+                                                    username: client.username, filter: subscription.filter.string) {
+            return .notAuthorized
+        }
         if !configuration.sharedSubscriptionAvailable && subscription.filter.shareName != nil {
             return .sharedSubscriptionsNotSupported
         }

@@ -15,6 +15,8 @@ public final class Broker {
     let configuration: BrokerConfiguration
     /// Enhanced authentication (v5 AUTH); nil: CONNECT with a method gets 0x8C.
     let authenticator: (any Authenticator)?
+    /// Publish / subscribe authorisation; nil allows everything.
+    let authorizer: (any Authorizer)?
     var connections: [ConnectionID: Connection] = [:]
     var sessions = SessionTable()
     var tree = TopicTree()
@@ -34,9 +36,10 @@ public final class Broker {
     var out: [BrokerAction] = []
 
     public init(configuration: BrokerConfiguration, retained: [Message] = [],
-                authenticator: (any Authenticator)? = nil) {
+                authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil) {
         self.configuration = configuration
         self.authenticator = authenticator
+        self.authorizer = authorizer
         for message in retained where !message.payload.isEmpty { self.retained.set(message) }
     }
 

@@ -29,6 +29,8 @@ struct ConnectedClient: Sendable {
     /// The v5 Authentication Method the connection authenticated with (re-authentication
     /// must use the same one [v5 MQTT-4.12.1-1]); nil without enhanced authentication.
     var authenticationMethod: String?
+    /// The CONNECT's User Name (for authorisation).
+    var username: String?
 }
 
 /// Counters an embedder may show or export.
