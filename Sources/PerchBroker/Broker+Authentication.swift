@@ -43,7 +43,7 @@ extension Broker {
             advance(pending, data: data, on: id)
         } else if auth.reason == .reAuthenticate, client != nil, connection.authentication == nil,
                   let exchange = authenticator?.begin(method: method, clientID: sessionClientID(client),
-                                                      username: nil) {
+                                                      username: client?.username) {
             advance(PendingAuthentication(method: method, exchange: exchange, connect: nil), data: data, on: id)
         } else {
             authenticationProtocolError(on: id)

@@ -65,6 +65,10 @@ extension Broker {
             if connect.version != .v5 && !connect.cleanStart { return .clientIdentifierNotValid } // [MQTT-3.1.3-8]
         }
         if !configuration.allowAnonymous && connect.username == nil { return .notAuthorized }
+        if let will = connect.will, let authorizer, // a Will it may not publish: refused, as mosquitto does
+           !authorizer.mayPublish(clientID: connect.clientID, username: connect.username, topic: will.topic.string) {
+            return .notAuthorized
+        }
         if connect.version != .v5 && configuration.maxKeepalive < UInt16.max
             && connect.keepAlive > configuration.maxKeepalive {
             return .clientIdentifierNotValid // mosquitto 2 refuses 3.1.1 clients above max_keepalive

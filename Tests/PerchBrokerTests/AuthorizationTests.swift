@@ -66,3 +66,19 @@ struct AuthorizationTests {
         }
     }
 }
+
+@Suite("Authorisation of Wills")
+struct WillAuthorizationTests {
+    @Test("[v311 interp] [v5 interp] a CONNECT whose Will the client may not publish is refused: 0x05 / v5 0x87")
+    func willRefused() throws {
+        let h = BrokerHarness(authorizer: PrefixAuthorizer())
+        for version in [ProtocolVersion.v311, .v5] {
+            let refused = h.connect("dev", version: version, will: will("other/w"))
+            #expect(try #require(connack(h.take(refused))).reason == .notAuthorized)
+            #expect(h.closed(refused))
+            let allowed = h.connect("dev", version: version, will: will("dev/w"))
+            #expect(try #require(connack(h.take(allowed))).reason == .success)
+            h.drop(allowed)
+        }
+    }
+}
