@@ -9,8 +9,10 @@ import PerchCodec
 /// State (one owner, no globals): connections by `ConnectionID`, sessions by integer
 /// handle (`SessionTable`), the subscription trie (`TopicTree`), the retained messages
 /// (`RetainedIndex`) and one timer heap (`TimerQueue`) whose earliest entry is
-/// `nextDeadline`. Facets: `+Connect`, `+Publish`, `+Subscribe`, `+Delivery`, `+Timers`,
-/// `+Errors` (the one place that maps errors to reactions), `+Close`.
+/// `nextDeadline`. Facets: `+Connect`, `+Authentication` (v5 AUTH), `+Publish`,
+/// `+Subscribe`, `+Delivery` (with outbound topic aliases), `+Timers`, `+Errors` (the one
+/// place that maps errors to reactions), `+Diagnostics` (Reason Strings, fitting to the
+/// client's limits), `+Close`. Embedder hooks: `Authenticator`, `Authorizer`.
 public final class Broker {
     let configuration: BrokerConfiguration
     /// Enhanced authentication (v5 AUTH); nil: CONNECT with a method gets 0x8C.
