@@ -64,7 +64,7 @@ struct EnhancedAuthenticationTests {
         #expect(connack(packets)?.properties.authenticationMethod == "TOKEN")
     }
 
-    @Test("[v5 MQTT-4.12.0-6] without an Authentication Method: no AUTH, no method in CONNACK; a client AUTH is DISCONNECT 0x82")
+    @Test("[v5 MQTT-4.12.0-6] [v5 client MQTT-4.12.0-7] without an Authentication Method: no AUTH, no method in CONNACK; a client AUTH is DISCONNECT 0x82")
     func noMethod() throws {
         let c = h.connect("a", version: .v5)
         let ack = try #require(connack(h.take(c)))
@@ -82,7 +82,7 @@ struct EnhancedAuthenticationTests {
         #expect(h.closed(c))
     }
 
-    @Test("[v5 interp] a PUBLISH before the exchange completes: CONNACK 0x82 and close (client duty MQTT-3.1.2-30)")
+    @Test("[v5 client MQTT-3.1.2-30] [v5 interp] a PUBLISH before the exchange completes: CONNACK 0x82 and close")
     func publishDuringExchange() {
         let (c, _) = challenged()
         h.publish(c, "t")
@@ -106,7 +106,7 @@ struct EnhancedAuthenticationTests {
         return c
     }
 
-    @Test("[v5 MQTT-4.12.0-5] re-authentication: AUTH 0x19 → AUTH 0x18 → AUTH 0x00, same method, connection stays")
+    @Test("[v5 MQTT-4.12.0-5] [v5 MQTT-3.15.2-1] re-authentication: AUTH 0x19 → AUTH 0x18 → AUTH 0x00, same method, connection stays")
     func reauthentication() {
         let c = authenticated()
         h.send(c, authPacket(.reAuthenticate, "CR", bytes("xy")))
@@ -126,7 +126,7 @@ struct EnhancedAuthenticationTests {
         #expect(h.closed(c))
     }
 
-    @Test("[v5 interp] re-authentication with another method or none: DISCONNECT 0x82 (client duty MQTT-4.12.1-1)")
+    @Test("[v5 client MQTT-4.12.1-1] [v5 interp] re-authentication with another method or none: DISCONNECT 0x82")
     func reauthenticationOtherMethod() {
         for method in ["TOKEN", nil] as [String?] {
             let h = BrokerHarness(authenticator: TestAuthenticator())
