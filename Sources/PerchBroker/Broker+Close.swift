@@ -36,7 +36,7 @@ extension Broker {
         } else if interval != UInt32.max {
             let deadline = now.adding(seconds: Int64(interval))
             sessions[handle].expiresAt = deadline
-            timers.schedule(.sessionExpiry(handle, sessions[handle].generation), at: deadline)
+            schedule(.sessionExpiry(handle, sessions[handle].generation), at: deadline)
         }
     }
 
@@ -48,8 +48,10 @@ extension Broker {
             publishWill(will, origin: sessions[handle].clientID)
             return
         }
+        let due = now.adding(seconds: Int64(delay))
         sessions[handle].delayedWill = will
-        timers.schedule(.delayedWill(handle, sessions[handle].generation), at: now.adding(seconds: Int64(delay)))
+        sessions[handle].willDueAt = due
+        schedule(.delayedWill(handle, sessions[handle].generation), at: due)
     }
 
     /// Removes a session: publishes a Will still waiting for its delay (the session ended
@@ -89,8 +91,21 @@ extension Broker {
 
     /// A refused CONNECT: CONNACK with the reason, then close; nothing after it is read.
     /// [MQTT-3.2.2-5] [v5 MQTT-3.2.2-7] Session Present is 0 [MQTT-3.2.2-4] [v5 MQTT-3.2.2-6].
-    func refuse(_ id: ConnectionID, reason: ReasonCode) {
-        send(.connack(ConnAck(sessionPresent: false, reason: reason)), to: id)
+    /// With the CONNECT at hand, a v5 CONNACK carries a Reason String (and the Server
+    /// Reference of a redirect), fitted to the client's Maximum Packet Size.
+    func refuse(_ id: ConnectionID, reason: ReasonCode, connect: Connect? = nil) {
+        guard let connect, connect.version == .v5 else {
+            send(.connack(ConnAck(sessionPresent: false, reason: reason)), to: id)
+            closeSilently(id)
+            return
+        }
+        var properties = Properties()
+        properties.reasonString = explanation(of: reason)
+        if reason == .useAnotherServer || reason == .serverMoved {
+            properties.serverReference = configuration.serverReference
+        }
+        let ack = Packet.connack(ConnAck(sessionPresent: false, reason: reason, properties: properties))
+        send(ack.fitted(maximumPacketSize: connect.properties.maximumPacketSize ?? 0, problemInformation: true), to: id)
         closeSilently(id)
     }
 

@@ -1,12 +1,23 @@
 import PerchCodec
 
-/// CONNECT: refusal checks, client id assignment, takeover, session continuation, CONNACK.
+/// CONNECT: refusal checks, enhanced authentication, client id assignment, takeover,
+/// session continuation, CONNACK.
 extension Broker {
     func accept(_ connect: Connect, on id: ConnectionID) {
         if let reason = refusal(of: connect) {
-            refuse(id, reason: reason)
+            refuse(id, reason: reason, connect: connect)
             return
         }
+        if connect.version == .v5, let method = connect.properties.authenticationMethod {
+            beginAuthentication(connect, method: method, on: id) // §4.12
+            return
+        }
+        complete(connect, on: id, authentication: nil)
+    }
+
+    /// Accepts an authenticated CONNECT: the session, the CONNACK, then what the session
+    /// has waiting. `authentication` is the method and final data of an AUTH exchange.
+    func complete(_ connect: Connect, on id: ConnectionID, authentication: (method: String, data: [UInt8]?)?) {
         var clientID = connect.clientID
         var assigned: String?
         if clientID.isEmpty { // [MQTT-3.1.3-6] [v5 MQTT-3.1.3-7]
@@ -26,11 +37,13 @@ extension Broker {
             keepAliveMilliseconds: Int64(keepAlive) * 1000, lastActivity: now,
             will: connect.will,
             willDelay: connect.version == .v5 ? connect.will?.properties.willDelayInterval ?? 0 : 0,
-            connectExpiryWasZero: (connect.properties.sessionExpiryInterval ?? 0) == 0)
+            connectExpiryWasZero: (connect.properties.sessionExpiryInterval ?? 0) == 0,
+            authenticationMethod: authentication?.method, username: connect.username)
         statisticsStorage.connectedClients += 1
-        let ack = ConnAck(sessionPresent: present, reason: .success,
-                          properties: connackProperties(connect, assigned: assigned, keepAlive: keepAlive))
-        send(.connack(ack), to: id)
+        var properties = connackProperties(connect, clientID: clientID, assigned: assigned, keepAlive: keepAlive)
+        properties.authenticationMethod = authentication?.method // [v5 MQTT-4.12.0-5] [v5 MQTT-4.12.0-6]
+        properties.authenticationData = authentication?.data
+        send(.connack(ConnAck(sessionPresent: present, reason: .success, properties: properties)), to: id)
         if keepAlive > 0 {
             scheduleKeepAliveCheck(id, due: now.adding(milliseconds: Int64(keepAlive) * 1500))
         }
@@ -40,7 +53,11 @@ extension Broker {
 
     /// The CONNACK reason refusing this CONNECT, or nil to accept it.
     private func refusal(of connect: Connect) -> ReasonCode? {
-        if connect.properties.authenticationMethod != nil { return .badAuthenticationMethod } // [v5 MQTT-4.12.0-1]
+        switch configuration.redirect { // v5 §4.11: 0x9C / 0x9D with Server Reference
+        case .none: break
+        case .useAnotherServer: return .useAnotherServer
+        case .serverMoved: return .serverMoved
+        }
         if connect.version == .v31 && connect.clientID.utf8.count > 23 { return .clientIdentifierNotValid }
         if connect.clientID.isEmpty {
             // MQTT 3.1 has no zero-length ids (mosquitto refuses them too). [MQTT-3.1.3-9]
@@ -48,6 +65,10 @@ extension Broker {
             if connect.version != .v5 && !connect.cleanStart { return .clientIdentifierNotValid } // [MQTT-3.1.3-8]
         }
         if !configuration.allowAnonymous && connect.username == nil { return .notAuthorized }
+        if let will = connect.will, let authorizer, // a Will it may not publish: refused, as mosquitto does
+           !authorizer.mayPublish(clientID: connect.clientID, username: connect.username, topic: will.topic.string) {
+            return .notAuthorized
+        }
         if connect.version != .v5 && configuration.maxKeepalive < UInt16.max
             && connect.keepAlive > configuration.maxKeepalive {
             return .clientIdentifierNotValid // mosquitto 2 refuses 3.1.1 clients above max_keepalive
@@ -55,6 +76,9 @@ extension Broker {
         if connect.version == .v5, let will = connect.will {
             if will.qos > configuration.maximumQoS { return .qosNotSupported } // [v5 MQTT-3.2.2-12]
             if will.retain && !configuration.retainAvailable { return .retainNotSupported } // [v5 MQTT-3.2.2-13]
+            if let responseTopic = will.properties.responseTopic, !isTopicName(responseTopic) {
+                return .protocolError // a Will's Response Topic is a Topic Name too (§3.1.3.2.5)
+            }
         }
         return nil
     }
@@ -75,6 +99,7 @@ extension Broker {
             handle = existing // [MQTT-3.1.2-4] [v5 MQTT-3.1.2-5]
             present = true // [MQTT-3.2.2-2] [v5 MQTT-3.2.2-3]
             sessions[handle].delayedWill = nil // [v5 MQTT-3.1.3-9]
+            sessions[handle].willDueAt = nil
             sessions[handle].expiresAt = nil
         } else {
             // [MQTT-3.1.2-6] [v5 MQTT-3.1.2-4]; the old session ends, so a Will still waiting for
@@ -94,11 +119,15 @@ extension Broker {
         sessions[handle].expiryInterval = interval
         sessions[handle].window = min(maxInflight, Int(connect.properties.receiveMaximum ?? 65535))
         sessions[handle].maximumPacketSize = connect.version == .v5 ? connect.properties.maximumPacketSize ?? 0 : 0
+        sessions[handle].problemInformation = connect.properties.requestProblemInformation != 0 // [v5 MQTT-3.1.2-29]
+        sessions[handle].outboundAliases.removeAll() // aliases live as long as one network connection
+        sessions[handle].outboundAliasLimit = connect.version == .v5
+            ? min(configuration.outboundTopicAliasMaximum, connect.properties.topicAliasMaximum ?? 0) : 0 // [v5 MQTT-3.1.2-27]
         return (handle, present)
     }
 
     /// CONNACK properties: only what the broker really does.
-    private func connackProperties(_ connect: Connect, assigned: String?, keepAlive: UInt16) -> Properties {
+    private func connackProperties(_ connect: Connect, clientID: String, assigned: String?, keepAlive: UInt16) -> Properties {
         var properties = Properties()
         guard connect.version == .v5 else { return properties }
         if configuration.receiveMaximum < UInt16.max { properties.receiveMaximum = configuration.receiveMaximum }
@@ -106,11 +135,14 @@ extension Broker {
         if !configuration.retainAvailable { properties.retainAvailable = 0 }
         if configuration.maxPacketSize > 0 { properties.maximumPacketSize = configuration.maxPacketSize }
         if configuration.topicAliasMaximum > 0 { properties.topicAliasMaximum = configuration.topicAliasMaximum }
-        properties.wildcardSubscriptionAvailable = 1
-        properties.subscriptionIdentifierAvailable = 1
-        properties.sharedSubscriptionAvailable = 1
+        properties.wildcardSubscriptionAvailable = configuration.wildcardSubscriptionAvailable ? 1 : 0
+        properties.subscriptionIdentifierAvailable = configuration.subscriptionIdentifierAvailable ? 1 : 0
+        properties.sharedSubscriptionAvailable = configuration.sharedSubscriptionAvailable ? 1 : 0
         if keepAlive != connect.keepAlive { properties.serverKeepAlive = keepAlive } // v5 §3.2.2.3.14 Server Keep Alive
         properties.assignedClientIdentifier = assigned // [v5 MQTT-3.2.2-16]
+        if connect.properties.requestResponseInformation == 1, let prefix = configuration.responseInformation {
+            properties.responseInformation = prefix + clientID // only when asked [v5 MQTT-3.1.2-28]
+        }
         return properties
     }
 

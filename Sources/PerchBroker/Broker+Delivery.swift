@@ -97,19 +97,43 @@ extension Broker {
                           session handle: Int) -> Bool {
         let version = sessions[handle].version
         let maximumPacketSize = sessions[handle].maximumPacketSize
-        guard let properties = outboundProperties(delivery, dup: dup, version: version) else {
+        guard var properties = outboundProperties(delivery, dup: dup, version: version) else {
             statisticsStorage.droppedMessages += 1
             return false
         }
-        let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: delivery.message.topic.string,
+        var topic = delivery.message.topic.string
+        let newAlias = applyOutboundAlias(to: &topic, properties: &properties, session: handle)
+        let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: topic,
                               packetID: packetID, properties: properties, payload: delivery.message.payload)
         if maximumPacketSize > 0, Packet.publish(publish).encodedSize(version: version) > Int(maximumPacketSize) {
             statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
             return false
         }
+        if let newAlias { sessions[handle].outboundAliases[delivery.message.topic.string] = newAlias }
         statisticsStorage.messagesSent += 1
         send(.publish(publish), to: connection)
         return true
+    }
+
+    /// Outbound Topic Alias (v5 §3.3.2.3.4): a topic with an alias goes as alias only
+    /// (empty topic); a new topic takes the next free alias while any is left and goes in
+    /// full with it; after that, new topics go in full without one. Aliases never exceed
+    /// the client's Topic Alias Maximum, and none are sent when it is 0 or absent
+    /// [v5 MQTT-3.1.2-26] [v5 MQTT-3.1.2-27] [v5 MQTT-3.3.2-11]. Returns an alias to record
+    /// once the packet is really sent.
+    private func applyOutboundAlias(to topic: inout String, properties: inout Properties, session handle: Int) -> UInt16? {
+        let limit = sessions[handle].outboundAliasLimit
+        guard limit > 0 else { return nil }
+        if let alias = sessions[handle].outboundAliases[topic] {
+            properties.topicAlias = alias
+            topic = ""
+            return nil
+        }
+        let used = sessions[handle].outboundAliases.count
+        guard used < Int(limit) else { return nil }
+        let alias = UInt16(used + 1)
+        properties.topicAlias = alias
+        return alias
     }
 
     /// The properties of an outbound PUBLISH: the message's, its subscription ids and the
@@ -152,7 +176,9 @@ extension Broker {
             send(.pubrel(PubAck(packetID: ack.packetID)), to: connection)
         case .awaitingPubAck?, nil:
             let reason: ReasonCode = sessions[handle].version == .v5 ? .packetIdentifierNotFound : .success
-            send(.pubrel(PubAck(packetID: ack.packetID, reason: reason)), to: connection)
+            let properties = diagnostics(reason, session: handle)
+            sendFitted(.pubrel(PubAck(packetID: ack.packetID, reason: reason, properties: properties)), to: connection,
+                       session: handle)
         }
     }
 

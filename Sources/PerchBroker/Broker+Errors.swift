@@ -12,7 +12,9 @@ extension Broker {
     /// [v5 MQTT-4.13.1-1], 3.1/3.1.1 a plain close [MQTT-4.8.0-1]. The Will is published.
     func violation(_ reason: ReasonCode, on id: ConnectionID) {
         if let client = connections[id]?.client, client.version == .v5 {
-            send(.disconnect(Disconnect(reason: reason)), to: id)
+            var properties = Properties()
+            properties.reasonString = explanation(of: reason)
+            sendFitted(.disconnect(Disconnect(reason: reason, properties: properties)), to: id, session: client.session)
         }
         close(id, will: .publish, notify: true)
     }

@@ -16,6 +16,9 @@ extension Broker {
             if session.connection != nil && !session.queue.isEmpty && session.inflight.count < session.window {
                 problems.append("\(session.clientID): queue waits while the window has room")
             }
+            if session.outboundAliases.count > Int(session.outboundAliasLimit) {
+                problems.append("\(session.clientID): \(session.outboundAliases.count) outbound aliases > limit")
+            }
         }
         for (id, connection) in connections {
             if let client = connection.client, sessions.slots[client.session]?.connection != id {

@@ -17,7 +17,7 @@ extension Broker {
             send(.pubrec(PubAck(packetID: packetID)), to: id) // [MQTT-4.3.3-2] [v5 MQTT-4.3.3-10]
             return
         }
-        let reason = payloadRefusal(publish, version: client.version)
+        let reason = mayPublish(topic, client: client) ? payloadRefusal(publish, version: client.version) : .notAuthorized
         if reason == .success {
             statisticsStorage.messagesReceived += 1
             route(message(from: publish, topic: topic, origin: sessions[handle].clientID))
@@ -31,6 +31,9 @@ extension Broker {
         if publish.retain && !configuration.retainAvailable { return .retainNotSupported } // §3.3.1.3
         guard client.version == .v5 else { return nil }
         if !publish.properties.subscriptionIdentifiers.isEmpty { return .protocolError } // §3.3.4
+        if let responseTopic = publish.properties.responseTopic, !isTopicName(responseTopic) {
+            return .protocolError // a Topic Name: not empty, no wildcards [v5 MQTT-3.3.2-14]
+        }
         if publish.qos > .atMostOnce, let packetID = publish.packetID,
            !sessions[client.session].inboundQoS2.contains(packetID.rawValue),
            sessions[client.session].inboundQoS2.count >= Int(configuration.receiveMaximum) {
@@ -64,6 +67,20 @@ extension Broker {
         return TopicName(unchecked: publish.topic)
     }
 
+    /// Whether the authorizer lets the client publish to `topic` (3.1.1: a refused PUBLISH
+    /// is acknowledged as usual and dropped [v311 MQTT-3.3.5-2]; v5: 0x87).
+    private func mayPublish(_ topic: TopicName, client: ConnectedClient) -> Bool {
+        guard let authorizer else { return true }
+        return authorizer.mayPublish(clientID: sessions[client.session].clientID, username: client.username,
+                                     topic: topic.string)
+    }
+
+    /// Whether a Response Topic is a valid Topic Name (the codec checked its UTF-8,
+    /// [v5 MQTT-3.3.2-13]).
+    func isTopicName(_ string: String) -> Bool {
+        !string.isEmpty && !string.utf8.contains(UInt8(ascii: "+")) && !string.utf8.contains(UInt8(ascii: "#"))
+    }
+
     /// Success, or why an accepted PUBLISH is acknowledged but not delivered.
     /// Over `messageSizeLimit`: 0x97 Quota exceeded for v5 (§4.13.2), a plain ack and drop for
     /// 3.1.1 ([MQTT-3.3.5-2] allows it), as mosquitto does.
@@ -84,10 +101,13 @@ extension Broker {
         guard let packetID = publish.packetID else { return }
         switch publish.qos {
         case .atMostOnce: return
-        case .atLeastOnce: send(.puback(PubAck(packetID: packetID, reason: reason)), to: id) // [MQTT-4.3.2-2]
+        case .atLeastOnce: // [MQTT-4.3.2-2]
+            let properties = diagnostics(reason, session: handle)
+            sendFitted(.puback(PubAck(packetID: packetID, reason: reason, properties: properties)), to: id, session: handle)
         case .exactlyOnce:
             if !reason.isFailure { sessions[handle].inboundQoS2.insert(packetID.rawValue) }
-            send(.pubrec(PubAck(packetID: packetID, reason: reason)), to: id) // [MQTT-4.3.3-2]
+            let properties = diagnostics(reason, session: handle) // [MQTT-4.3.3-2]
+            sendFitted(.pubrec(PubAck(packetID: packetID, reason: reason, properties: properties)), to: id, session: handle)
         }
     }
 
@@ -96,7 +116,9 @@ extension Broker {
     func handlePubRel(_ ack: PubAck, on id: ConnectionID, client: ConnectedClient) {
         let known = sessions[client.session].inboundQoS2.remove(ack.packetID.rawValue) != nil
         let reason: ReasonCode = known || client.version != .v5 ? .success : .packetIdentifierNotFound
-        send(.pubcomp(PubAck(packetID: ack.packetID, reason: reason)), to: id)
+        let properties = diagnostics(reason, session: client.session)
+        sendFitted(.pubcomp(PubAck(packetID: ack.packetID, reason: reason, properties: properties)), to: id,
+                   session: client.session)
     }
 
     /// The one shared Message of an inbound PUBLISH (alias and subscription ids stripped).

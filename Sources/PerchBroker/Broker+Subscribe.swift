@@ -6,6 +6,10 @@ extension Broker {
     /// retained messages of each granted filter, as Retain Handling asks.
     func handleSubscribe(_ subscribe: Subscribe, on id: ConnectionID, client: ConnectedClient) {
         let identifier = subscribe.properties.subscriptionIdentifiers.first
+        if identifier != nil && !configuration.subscriptionIdentifierAvailable {
+            violation(.subscriptionIdentifiersNotSupported, on: id) // v5 §3.2.2.3.12: Protocol Error, 0xA1
+            return
+        }
         var reasons: [ReasonCode] = []
         var retainedWork: [(Subscription, SubscriptionOptions)] = []
         reasons.reserveCapacity(subscribe.entries.count)
@@ -13,6 +17,8 @@ extension Broker {
             switch entry {
             case .invalidFilter:
                 reasons.append(client.version == .v5 ? .topicFilterInvalid : .unspecifiedError)
+            case .valid(let subscription) where refusal(of: subscription, client: client) != nil:
+                reasons.append(refusal(of: subscription, client: client) ?? .unspecifiedError)
             case .valid(let subscription):
                 let (options, isNew) = store(subscription, identifier: identifier, session: client.session)
                 reasons.append(.granted(options.qos))
@@ -22,10 +28,31 @@ extension Broker {
                 }
             }
         }
-        send(.suback(SubAck(packetID: subscribe.packetID, reasons: reasons)), to: id) // [MQTT-3.8.4-1] [MQTT-3.8.4-2]
+        let failure = reasons.first { $0.isFailure } ?? .success
+        let properties = diagnostics(failure, session: client.session)
+        sendFitted(.suback(SubAck(packetID: subscribe.packetID, reasons: reasons, properties: properties)), to: id,
+                   session: client.session) // [MQTT-3.8.4-1] [MQTT-3.8.4-2]
         for (subscription, options) in retainedWork {
             sendRetained(matching: subscription.filter, options: options, session: client.session)
         }
+    }
+
+    /// The SUBACK failure for a subscription the authorizer refuses (0x87) or to a feature
+    /// switched off: wildcards [v311 MQTT-3.8.3-2] (0xA2), shared subscriptions (0x9E); nil
+    /// to grant it. v5 §3.2.2.3.11 / §3.2.2.3.13 also allow DISCONNECT; the per-filter
+    /// SUBACK code keeps the other filters. 3.1.1 encodes every failure as 0x80.
+    private func refusal(of subscription: Subscription, client: ConnectedClient) -> ReasonCode? {
+        if let authorizer, !authorizer.maySubscribe(clientID: sessions[client.session].clientID,
+                                                    username: client.username, filter: subscription.filter.string) {
+            return .notAuthorized
+        }
+        if !configuration.sharedSubscriptionAvailable && subscription.filter.shareName != nil {
+            return .sharedSubscriptionsNotSupported
+        }
+        if !configuration.wildcardSubscriptionAvailable && subscription.filter.hasWildcards {
+            return .wildcardSubscriptionsNotSupported
+        }
+        return nil
     }
 
     /// Adds or replaces one subscription; granted QoS = min(requested, maximumQoS).
@@ -78,6 +105,6 @@ extension Broker {
             }
         }
         let reply = UnsubAck(packetID: unsubscribe.packetID, reasons: client.version == .v5 ? reasons : [])
-        send(.unsuback(reply), to: id)
+        sendFitted(.unsuback(reply), to: id, session: client.session)
     }
 }

@@ -9,10 +9,16 @@ import PerchCodec
 /// State (one owner, no globals): connections by `ConnectionID`, sessions by integer
 /// handle (`SessionTable`), the subscription trie (`TopicTree`), the retained messages
 /// (`RetainedIndex`) and one timer heap (`TimerQueue`) whose earliest entry is
-/// `nextDeadline`. Facets: `+Connect`, `+Publish`, `+Subscribe`, `+Delivery`, `+Timers`,
-/// `+Errors` (the one place that maps errors to reactions), `+Close`.
+/// `nextDeadline`. Facets: `+Connect`, `+Authentication` (v5 AUTH), `+Publish`,
+/// `+Subscribe`, `+Delivery` (with outbound topic aliases), `+Timers`, `+Errors` (the one
+/// place that maps errors to reactions), `+Diagnostics` (Reason Strings, fitting to the
+/// client's limits), `+Close`. Embedder hooks: `Authenticator`, `Authorizer`.
 public final class Broker {
     let configuration: BrokerConfiguration
+    /// Enhanced authentication (v5 AUTH); nil: CONNECT with a method gets 0x8C.
+    let authenticator: (any Authenticator)?
+    /// Publish / subscribe authorisation; nil allows everything.
+    let authorizer: (any Authorizer)?
     var connections: [ConnectionID: Connection] = [:]
     var sessions = SessionTable()
     var tree = TopicTree()
@@ -31,8 +37,11 @@ public final class Broker {
     /// The actions of the event being handled (swapped with the caller's array).
     var out: [BrokerAction] = []
 
-    public init(configuration: BrokerConfiguration, retained: [Message] = []) {
+    public init(configuration: BrokerConfiguration, retained: [Message] = [],
+                authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil) {
         self.configuration = configuration
+        self.authenticator = authenticator
+        self.authorizer = authorizer
         for message in retained where !message.payload.isEmpty { self.retained.set(message) }
     }
 
@@ -69,13 +78,17 @@ public final class Broker {
 
     private func opened(_ id: ConnectionID) {
         connections[id] = Connection()
-        timers.schedule(.connectTimeout(id), at: now.adding(seconds: configuration.connectTimeout))
+        schedule(.connectTimeout(id), at: now.adding(seconds: configuration.connectTimeout))
     }
 
     /// Dispatches one decoded packet by connection state and type.
     private func received(_ packet: Packet, on id: ConnectionID) {
         guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
         guard let client = connection.client else {
+            if connection.authentication != nil {
+                receivedDuringAuthentication(packet, on: id)
+                return
+            }
             guard case .connect(let connect) = packet else {
                 closeSilently(id) // first packet must be CONNECT: [v311 MQTT-4.8.0-1] [v5 MQTT-4.13.1-1]
                 return
@@ -96,7 +109,7 @@ public final class Broker {
         case .pingreq: send(.pingresp, to: id) // [MQTT-3.12.4-1]
         case .disconnect(let disconnect): handleDisconnect(disconnect, on: id, client: client)
         case .connack, .suback, .unsuback, .pingresp: violation(.protocolError, on: id)
-        case .auth: violation(.protocolError, on: id) // no Authentication Method was accepted
+        case .auth(let auth): handleAuth(auth, on: id, client: client)
         }
     }
 }

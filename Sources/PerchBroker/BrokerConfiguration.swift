@@ -37,5 +37,35 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// Largest QoS granted or accepted.
     public var maximumQoS: QoS = .exactlyOnce
 
+    /// Topic aliases the broker assigns per connection to PUBLISH it sends to v5 clients,
+    /// capped by the client's Topic Alias Maximum (0 = send full topic names only). The
+    /// first topics sent take the aliases; once all are used, other topics go in full.
+    public var outboundTopicAliasMaximum: UInt16 = 10
+    /// Response Information for v5 clients that set Request Response Information 1: the
+    /// CONNACK carries this prefix followed by the client identifier (nil = none sent).
+    public var responseInformation: String?
+    /// Where `redirect` sends clients (v5 Server Reference).
+    public var serverReference: String?
+    /// Refuse every v5 CONNECT with 0x9C / 0x9D and `serverReference` (3.1.1: 0x03).
+    public var redirect: ServerRedirect = .none
+    /// Whether filters with `+` / `#` are accepted (advertised to v5 clients as Wildcard
+    /// Subscription Available). When false they are refused: SUBACK 0x80 / v5 0xA2.
+    public var wildcardSubscriptionAvailable: Bool = true
+    /// Whether `$share/{group}/{filter}` subscriptions are accepted (advertised as Shared
+    /// Subscription Available). When false they are refused: SUBACK 0x80 / v5 0x9E.
+    public var sharedSubscriptionAvailable: Bool = true
+    /// Whether SUBSCRIBE may carry a Subscription Identifier (advertised as Subscription
+    /// Identifier Available). When false one is a Protocol Error: DISCONNECT 0xA1.
+    public var subscriptionIdentifierAvailable: Bool = true
+
     public init() {}
+}
+
+/// Whether the broker redirects clients to another server (v5 §4.11).
+public enum ServerRedirect: Sendable, Hashable {
+    case none
+    /// CONNACK 0x9C Use another server (temporary).
+    case useAnotherServer
+    /// CONNACK 0x9D Server moved (permanent).
+    case serverMoved
 }

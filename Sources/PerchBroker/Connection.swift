@@ -6,6 +6,8 @@ import PerchCodec
 struct Connection: Sendable {
     /// Nil until a CONNECT is accepted.
     var client: ConnectedClient?
+    /// An enhanced-authentication exchange in progress (before CONNACK or re-authentication).
+    var authentication: PendingAuthentication?
 }
 
 /// The per-connection state of an accepted client (what does not outlive the connection).
@@ -24,6 +26,11 @@ struct ConnectedClient: Sendable {
     var aliases: [UInt16: String] = [:]
     /// Whether CONNECT asked for a Session Expiry Interval of 0 (DISCONNECT may not raise it).
     var connectExpiryWasZero: Bool
+    /// The v5 Authentication Method the connection authenticated with (re-authentication
+    /// must use the same one [v5 MQTT-4.12.1-1]); nil without enhanced authentication.
+    var authenticationMethod: String?
+    /// The CONNECT's User Name (for authorisation).
+    var username: String?
 }
 
 /// Counters an embedder may show or export.

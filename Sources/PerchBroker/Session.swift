@@ -19,14 +19,23 @@ struct Session: Sendable {
     var inboundQoS2: Set<UInt16> = []
     /// Seconds the session outlives its connection: 0 = ends at close, UInt32.max = never.
     var expiryInterval: UInt32 = 0
-    /// Set while disconnected with a finite, non-zero expiry.
+    /// Set while disconnected with a finite, non-zero expiry. A `.sessionExpiry` timer
+    /// entry is live only while its deadline equals this (see `Broker+Timers`).
     var expiresAt: Timestamp?
+    /// When `delayedWill` is due (the live `.delayedWill` entry has this deadline).
+    var willDueAt: Timestamp?
     /// A v5 Will waiting out its Will Delay Interval after the connection closed.
     var delayedWill: Will?
     /// Outbound window: min(maxInflightMessages, the client's Receive Maximum).
     var window: Int = 65535
     /// The client's v5 Maximum Packet Size (0 = the protocol's).
     var maximumPacketSize: UInt32 = 0
+    /// v5 Request Problem Information (false: no Reason String / User Properties on acks).
+    var problemInformation = true
+    /// Outbound topic aliases of the current connection: topic → alias, at most
+    /// `outboundAliasLimit` (min of the client's Topic Alias Maximum and the broker's).
+    var outboundAliases: [String: UInt16] = [:]
+    var outboundAliasLimit: UInt16 = 0
 
     init(clientID: String, generation: UInt64, version: ProtocolVersion) {
         self.clientID = clientID

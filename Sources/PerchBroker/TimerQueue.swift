@@ -1,7 +1,9 @@
-/// Something the broker must do at an instant. Entries are never removed when they become
-/// moot (a connection closed, a session reconnected): the handler re-checks the state when
-/// the entry comes due, and re-arms it if the deadline moved (keep alive). This keeps every
-/// packet O(1): receiving a packet only stores the time it arrived.
+/// Something the broker must do at an instant. Entries are not removed one by one when they
+/// become moot (a connection closed, a session reconnected): the handler re-checks the state
+/// when the entry comes due, and re-arms it if the deadline moved (keep alive). This keeps
+/// every packet O(1): receiving a packet only stores the time it arrived. So that a client
+/// reconnecting often cannot grow the heap without bound, the broker sweeps moot entries
+/// out (`compact`) whenever the heap holds more than twice what can be live.
 enum TimerEvent: Sendable, Hashable {
     case connectTimeout(ConnectionID)
     case keepAlive(ConnectionID)
@@ -40,19 +42,29 @@ struct TimerQueue: Sendable {
         }
     }
 
+    /// Keeps only the entries `isLive` accepts, then restores the heap order (O(n)).
+    mutating func compact(_ isLive: (TimerEvent, Timestamp) -> Bool) {
+        heap.removeAll { !isLive($0.event, $0.deadline) }
+        var index = heap.count / 2
+        while index > 0 {
+            index -= 1
+            siftDown(from: index)
+        }
+    }
+
     /// Removes and returns the earliest entry if it is due at `now`.
     mutating func popDue(now: Timestamp) -> TimerEvent? {
         guard let first = heap.first, first.deadline <= now else { return nil }
         let last = heap.removeLast()
         if !heap.isEmpty {
             heap[0] = last
-            siftDown()
+            siftDown(from: 0)
         }
         return first.event
     }
 
-    private mutating func siftDown() {
-        var parent = 0
+    private mutating func siftDown(from start: Int) {
+        var parent = start
         while true {
             let left = 2 * parent + 1
             let right = left + 1

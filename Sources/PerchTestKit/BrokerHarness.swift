@@ -24,8 +24,10 @@ public final class BrokerHarness {
     private var versions: [ConnectionID: ProtocolVersion] = [:]
 
     public init(configuration: BrokerConfiguration = BrokerConfiguration(), retained: [Message] = [],
+                authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil,
                 start: Timestamp = Timestamp(milliseconds: 1_000_000)) {
-        broker = Broker(configuration: configuration, retained: retained)
+        broker = Broker(configuration: configuration, retained: retained, authenticator: authenticator,
+                        authorizer: authorizer)
         now = start
     }
 

@@ -36,7 +36,7 @@ struct DeliveryTests {
         #expect(h.take(s) == [.pubrel(PubAck(packetID: id))])
         h.drop(s)
         let again = h.connect("s", cleanStart: false)
-        #expect(h.take(again) == [accepted(true), .pubrel(PubAck(packetID: id))]) // [MQTT-4.4.0-1]
+        #expect(h.take(again) == [accepted(true), .pubrel(PubAck(packetID: id))]) // [v311 MQTT-4.4.0-1]
         h.send(again, .pubcomp(PubAck(packetID: id)))
         #expect(h.take(again).isEmpty)
     }
@@ -60,7 +60,7 @@ struct DeliveryTests {
         let h = BrokerHarness()
         let s = h.connected("s", version: .v5)
         h.send(s, .pubrec(PubAck(packetID: pid(9))))
-        #expect(h.take(s) == [.pubrel(PubAck(packetID: pid(9), reason: .packetIdentifierNotFound))])
+        #expect(plain(h.take(s)) == [.pubrel(PubAck(packetID: pid(9), reason: .packetIdentifierNotFound))])
     }
 
     @Test("[v5 MQTT-3.3.4-9] [v5 MQTT-3.3.4-10] in-flight never exceeds the client's Receive Maximum; the rest queue in order")
@@ -83,7 +83,7 @@ struct DeliveryTests {
             order += more.map(\.payload)
             got += more
         }
-        #expect(order == (1...5).map { bytes("\($0)") }) // [MQTT-4.6.0-5]
+        #expect(order == (1...5).map { bytes("\($0)") }) // [v311 MQTT-4.6.0-5]
     }
 
     @Test("[v311 interp] queue bounded by max_queued_messages: the excess is dropped and counted")

@@ -66,6 +66,8 @@ struct Fuzzer {
         if version == .v5 {
             properties.sessionExpiryInterval = pick([0, 30, UInt32.max])
             properties.receiveMaximum = pick([1, 2, 5])
+            properties.topicAliasMaximum = pick([nil, 2]) // outbound aliases, some connections
+            properties.requestProblemInformation = pick([nil, 0])
         }
         let cleanStart = Int.random(in: 0..<4, using: &random) == 0
         let c = h.connect(client, version: version, cleanStart: cleanStart, keepAlive: pick([0, 10]),

@@ -23,7 +23,7 @@ struct SubscribeTests {
         let shared = TopicFilter(unchecked: "$share/g/a", shareName: "g", filter: "a")
         h.send(c, .subscribe(Subscribe(packetID: pid(2), entries: [.invalidFilter("#/a"),
                                                                    .valid(Subscription(filter: shared, qos: .atLeastOnce))])))
-        #expect(h.take(c) == [.suback(SubAck(packetID: pid(2), reasons: [.topicFilterInvalid, .grantedQoS1]))])
+        #expect(plain(h.take(c)) == [.suback(SubAck(packetID: pid(2), reasons: [.topicFilterInvalid, .grantedQoS1]))])
     }
 
     @Test("[v311 MQTT-3.8.4-5] [v311 MQTT-3.8.4-6] granted QoS is min(requested, maximum QoS); delivery downgraded")

@@ -47,3 +47,21 @@ func will(_ topicName: String, _ payload: String = "gone", qos: QoS = .atMostOnc
 func subscribePacket(_ filters: [String], qos: QoS = .atLeastOnce, id: UInt16 = 1) -> Packet {
     .subscribe(Subscribe(packetID: pid(id), entries: filters.map { .valid(Subscription(filter: filter($0), qos: qos)) }))
 }
+
+/// The packets without their Reason Strings (for comparing failure acks by code only).
+func plain(_ packets: [Packet]) -> [Packet] {
+    packets.map { packet in
+        switch packet {
+        case .connack(var ack): ack.properties.reasonString = nil; return .connack(ack)
+        case .puback(var ack): ack.properties.reasonString = nil; return .puback(ack)
+        case .pubrec(var ack): ack.properties.reasonString = nil; return .pubrec(ack)
+        case .pubrel(var ack): ack.properties.reasonString = nil; return .pubrel(ack)
+        case .pubcomp(var ack): ack.properties.reasonString = nil; return .pubcomp(ack)
+        case .suback(var ack): ack.properties.reasonString = nil; return .suback(ack)
+        case .unsuback(var ack): ack.properties.reasonString = nil; return .unsuback(ack)
+        case .disconnect(var d): d.properties.reasonString = nil; return .disconnect(d)
+        case .auth(var a): a.properties.reasonString = nil; return .auth(a)
+        case .connect, .publish, .subscribe, .unsubscribe, .pingreq, .pingresp: return packet
+        }
+    }
+}

@@ -91,7 +91,7 @@ struct FrameDecoderTests {
         #expect(try fourBytes.next() == nil)  // 268,435,455 bytes announced, none there yet
     }
 
-    @Test("[v5 MQTT-3.2.2-15] [v5 interp] a header announcing more than maximumPacketSize throws 0x95 with only the header given")
+    @Test("[v5 client MQTT-3.2.2-15] [v5 interp] a header announcing more than maximumPacketSize throws 0x95 with only the header given")
     func oversizeRejectedFromHeader() {
         var decoder = FrameDecoder(maximumPacketSize: 100)
         decoder.append([0x30, 0x62])  // 1 + 1 + 98 = 100: fits

@@ -29,7 +29,7 @@ struct MalformedPacketTests {
         MalformedCase("[v311 MQTT-2.2.2-2] PINGREQ flags 1000 → 0x81", .v311, [0xC8, 0x00], .malformedPacket),
     ]
 
-    @Test("[v311 MQTT-2.2.2-2] [v5 MQTT-3.3.1-4] [v5 MQTT-3.6.1-1] [v5 MQTT-3.8.1-1] [v5 MQTT-3.10.1-1] [v5 MQTT-3.14.1-1] [v5 MQTT-3.15.1-1] forbidden types and fixed-header flags → 0x81",
+    @Test("[v311 MQTT-2.2.2-2] [v5 MQTT-2.1.3-1] [v5 MQTT-3.3.1-4] [v5 MQTT-3.6.1-1] [v5 MQTT-3.8.1-1] [v5 MQTT-3.10.1-1] [v5 MQTT-3.14.1-1] [v5 MQTT-3.15.1-1] forbidden types and fixed-header flags → 0x81",
           arguments: fixedHeaderCases)
     func fixedHeader(_ bad: MalformedCase) { bad.expectClassified() }
 
@@ -76,7 +76,7 @@ struct MalformedPacketTests {
         ("byte 0x80 after 9 ASCII bytes", Array(repeating: 0x61, count: 9) + [0x80] + Array(repeating: 0x61, count: 8)),
     ]
 
-    @Test("[v311 MQTT-1.5.3-1] [v311 MQTT-1.5.3-2] [v5 MQTT-1.5.4-1] [v5 MQTT-1.5.4-2] ill-formed UTF-8 or U+0000 in a string → 0x81",
+    @Test("[v311 MQTT-1.5.3-1] [v311 MQTT-1.5.3-2] [v5 MQTT-1.5.4-1] [v5 MQTT-1.5.4-2] [v311 MQTT-3.3.2-1] [v5 MQTT-3.3.2-1] ill-formed UTF-8 or U+0000 in a string (PUBLISH Topic Name first) → 0x81",
           arguments: utf8Cases, [ProtocolVersion.v311, .v5])
     func illFormedUTF8(_ utf8: (String, [UInt8]), _ version: ProtocolVersion) {
         let propertyLength: [UInt8] = version == .v5 ? [0] : []
@@ -91,7 +91,7 @@ struct MalformedPacketTests {
         unsubscribe.expectClassified()
     }
 
-    @Test("[v5 MQTT-1.5.7-1] [v5 MQTT-1.5.4-1] ill-formed UTF-8 in a User Property value or Reason String → 0x81",
+    @Test("[v5 MQTT-1.5.7-1] [v5 MQTT-1.5.4-1] [v5 MQTT-3.3.2-13] [v5 MQTT-3.3.2-19] ill-formed UTF-8 in a User Property value, Reason String, Response Topic or Content Type → 0x81",
           arguments: utf8Cases)
     func illFormedUTF8InProperties(_ utf8: (String, [UInt8])) {
         let userProperty = [0x26] + Wire.string("k") + Wire.raw(utf8.1)
@@ -100,6 +100,10 @@ struct MalformedPacketTests {
         let reasonString = [0x1F] + Wire.raw(utf8.1)
         MalformedCase("Reason String", .v5, Wire.packet(0xE0, [0x80] + Wire.properties(reasonString)),
                       .malformedPacket).expectClassified()
+        for (name, id) in [("Response Topic", UInt8(0x08)), ("Content Type", 0x03)] {
+            MalformedCase(name, .v5, Wire.packet(0x30, Wire.string("t") + Wire.properties([id] + Wire.raw(utf8.1))),
+                          .malformedPacket).expectClassified()
+        }
     }
 
     static let wellFormedUTF8: [(String, [UInt8])] = [

@@ -73,7 +73,7 @@ struct RandomPacketGenerator {
                         properties: properties(.will))
         }
         let username = bool() ? string() : nil
-        // 3.1/3.1.1: no password without a user name [v311 MQTT-3.1.2-22].
+        // 3.1/3.1.1: no password without a user name [v311 client MQTT-3.1.2-22].
         let password = (username != nil || version == .v5) && bool() ? bytes() : nil
         return Connect(version: version, cleanStart: bool(), keepAlive: UInt16(int(0...0xFFFF)), clientID: string(),
                        will: will, username: username, password: password, properties: properties(.connect))

@@ -47,7 +47,7 @@ struct TopicValidationTests {
         #expect(throws: DecodeError.self) { try TopicName(validating: longest + "a") }
     }
 
-    @Test("[v311 MQTT-4.7.1-1] [v5 MQTT-4.7.0-1] [v311 MQTT-4.7.3-1] [v311 MQTT-4.7.3-2] topic names: wildcards and empty → 0x82, U+0000 → 0x81")
+    @Test("[v311 MQTT-4.7.1-1] [v5 MQTT-4.7.0-1] [v311 MQTT-4.7.3-1] [v311 MQTT-4.7.3-2] [v5 MQTT-4.7.3-1] [v5 MQTT-4.7.3-2] topic names: wildcards and empty → 0x82, U+0000 → 0x81")
     func topicNames() throws {
         #expect(try TopicName(validating: "a/b").string == "a/b")
         #expect(try TopicName(validating: "/").string == "/")
