@@ -24,6 +24,7 @@ struct BenchOptions {
     var payloadSize = 64
     var durationSeconds = 10.0
     var warmupSeconds = 1.0
+    var drainSeconds = 10.0
     var version = ProtocolVersion.v311
     var label = ""
     var selfTest = false
@@ -32,7 +33,7 @@ struct BenchOptions {
         usage: perch-bench [--host H] [--port P] [--mode pairs|fanin|fanout|idle]
                            [--publishers N] [--subscribers N] [--connections N (idle)]
                            [--qos 0|1|2] [--window N] [--rate MSG_PER_S (0 = unlimited)]
-                           [--size BYTES (>= 16)] [--duration S] [--warmup S]
+                           [--size BYTES (>= 16)] [--duration S] [--warmup S] [--drain S]
                            [--mqtt 311|5] [--label NAME] [--self-test]
         """
 
@@ -70,6 +71,7 @@ struct BenchOptions {
         case "--size": guard let v = Int(value), v >= Payload.headerSize else { return bad(flag, value) }; payloadSize = v
         case "--duration": guard let v = Double(value), v > 0 else { return bad(flag, value) }; durationSeconds = v
         case "--warmup": guard let v = Double(value), v >= 0 else { return bad(flag, value) }; warmupSeconds = v
+        case "--drain": guard let v = Double(value), v >= 0 else { return bad(flag, value) }; drainSeconds = v
         case "--mqtt":
             switch value {
             case "311", "3.1.1": version = .v311
