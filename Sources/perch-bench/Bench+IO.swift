@@ -39,6 +39,9 @@ extension Bench {
             if count > 0 {
                 buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
                 reads += 1
+                // A short read emptied the socket; with EPOLLET any later byte brings a new
+                // edge, so the extra read that would only return EAGAIN is skipped.
+                if count < scratch.count { break }
                 continue
             }
             if count < 0 && errno == EINTR { continue }
