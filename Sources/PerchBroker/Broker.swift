@@ -1,9 +1,102 @@
 import PerchCodec
 
-/// STUB — replaced by the broker work. The pure MQTT state machine.
+/// The pure MQTT state machine: the transport feeds it events with the current time and
+/// applies the actions it appends; nothing in here touches a socket, file or clock.
+///
+///     transport ──.opened/.packet/.malformed/.closed/.tick/.shutdown──▶ Broker
+///     transport ◀──────────── .send / .close / .persist ──────────────── Broker
+///
+/// State (one owner, no globals): connections by `ConnectionID`, sessions by integer
+/// handle (`SessionTable`), the subscription trie (`TopicTree`), the retained messages
+/// (`RetainedIndex`) and one timer heap (`TimerQueue`) whose earliest entry is
+/// `nextDeadline`. Facets: `+Connect`, `+Publish`, `+Subscribe`, `+Delivery`, `+Timers`,
+/// `+Errors` (the one place that maps errors to reactions), `+Close`.
 public final class Broker {
-    public init(configuration: BrokerConfiguration, retained: [Message] = []) {}
-    public func handle(_ event: BrokerEvent, now: Timestamp, into actions: inout [BrokerAction]) {}
-    public var nextDeadline: Timestamp? { nil }
-    public var retainedMessages: [Message] { [] }
+    let configuration: BrokerConfiguration
+    var connections: [ConnectionID: Connection] = [:]
+    var sessions = SessionTable()
+    var tree = TopicTree()
+    var retained = RetainedIndex()
+    var timers = TimerQueue()
+    var assignedIDCounter: UInt64 = 0
+    /// Counters for the embedder.
+    var statisticsStorage = BrokerStatistics()
+    /// Scratch of `route`, kept to avoid two allocations per message: matching sessions
+    /// in match order, and each session's index in it (one delivery per session).
+    var routeMatches: [(Int32, Delivery)] = []
+    var routeIndex: [Int32: Int] = [:]
+    var routeShared: [TopicTree.SharedMatch] = []
+    /// The time of the event being handled.
+    var now = Timestamp(milliseconds: 0)
+    /// The actions of the event being handled (swapped with the caller's array).
+    var out: [BrokerAction] = []
+
+    public init(configuration: BrokerConfiguration, retained: [Message] = []) {
+        self.configuration = configuration
+        for message in retained where !message.payload.isEmpty { self.retained.set(message) }
+    }
+
+    /// Handles one event at `now`, appending the resulting actions in order.
+    public func handle(_ event: BrokerEvent, now: Timestamp, into actions: inout [BrokerAction]) {
+        self.now = now
+        swap(&out, &actions)
+        defer { swap(&out, &actions) }
+        switch event {
+        case .opened(let id): opened(id)
+        case .packet(let id, let packet): received(packet, on: id)
+        case .malformed(let id, let error): malformed(error, on: id)
+        case .closed(let id): lost(id)
+        case .tick: fireDueTimers()
+        case .shutdown: shutdown()
+        }
+    }
+
+    /// When the transport must send `.tick` next; nil when nothing is timed.
+    public var nextDeadline: Timestamp? { timers.nextDeadline }
+
+    /// The current retained set (for store snapshots).
+    public var retainedMessages: [Message] { retained.all }
+
+    /// Counters: clients, sessions, messages, retained, drops.
+    public var statistics: BrokerStatistics {
+        var stats = statisticsStorage
+        stats.sessions = sessions.count
+        stats.retainedMessages = retained.count
+        return stats
+    }
+
+    func send(_ packet: Packet, to id: ConnectionID) { out.append(.send(id, packet)) }
+
+    private func opened(_ id: ConnectionID) {
+        connections[id] = Connection()
+        timers.schedule(.connectTimeout(id), at: now.adding(seconds: configuration.connectTimeout))
+    }
+
+    /// Dispatches one decoded packet by connection state and type.
+    private func received(_ packet: Packet, on id: ConnectionID) {
+        guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
+        guard let client = connection.client else {
+            guard case .connect(let connect) = packet else {
+                closeSilently(id) // first packet must be CONNECT: [v311 MQTT-4.8.0-1] [v5 MQTT-4.13.1-1]
+                return
+            }
+            accept(connect, on: id)
+            return
+        }
+        connections[id]?.client?.lastActivity = now // any packet resets keep alive
+        switch packet {
+        case .connect: violation(.protocolError, on: id) // [MQTT-3.1.0-2]
+        case .publish(let publish): handlePublish(publish, on: id, client: client)
+        case .puback(let ack): handlePubAck(ack, session: client.session)
+        case .pubrec(let ack): handlePubRec(ack, session: client.session)
+        case .pubrel(let ack): handlePubRel(ack, on: id, client: client)
+        case .pubcomp(let ack): handlePubComp(ack, session: client.session)
+        case .subscribe(let subscribe): handleSubscribe(subscribe, on: id, client: client)
+        case .unsubscribe(let unsubscribe): handleUnsubscribe(unsubscribe, on: id, client: client)
+        case .pingreq: send(.pingresp, to: id) // [MQTT-3.12.4-1]
+        case .disconnect(let disconnect): handleDisconnect(disconnect, on: id, client: client)
+        case .connack, .suback, .unsuback, .pingresp: violation(.protocolError, on: id)
+        case .auth: violation(.protocolError, on: id) // no Authentication Method was accepted
+        }
+    }
 }

@@ -42,8 +42,10 @@ final class ChildProcess {
     private(set) var output = ""
 
     init(_ tool: String, _ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/" + tool)
-        process.arguments = arguments
+        // Line-buffered stdout (stdbuf): the tools' debug lines would otherwise sit in a
+        // pipe buffer and the test could not wait for them.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
+        process.arguments = ["-oL", "/usr/bin/" + tool] + arguments
         process.standardOutput = stdout
         process.standardError = stdout
         try process.run()

@@ -1,0 +1,164 @@
+import PerchCodec
+
+/// Outbound flows: in-flight windows, queues, redelivery, and the acks that advance them.
+///
+///     deliver ─▶ QoS 0: send now (online) or drop
+///             └▶ QoS 1/2: window has room and online? ─ yes ▶ new packet id, send, in flight
+///                                                   └─ no  ▶ bounded queue (or drop)
+///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump the queue
+extension Broker {
+    func deliver(_ delivery: Delivery, to handle: Int) {
+        if delivery.qos == .atMostOnce {
+            guard let connection = sessions[handle].connection else {
+                statisticsStorage.droppedMessages += 1 // QoS 0 is not queued offline (mosquitto default)
+                return
+            }
+            transmit(delivery, packetID: nil, dup: false, to: connection, session: handle)
+            return
+        }
+        if sessions[handle].connection != nil && sessions[handle].queue.isEmpty
+            && sessions[handle].inflight.count < sessions[handle].window {
+            start(delivery, session: handle)
+        } else {
+            enqueue(delivery, session: handle) // [MQTT-3.1.2-5] [v5 MQTT-3.3.4-9]
+        }
+    }
+
+    private func enqueue(_ delivery: Delivery, session handle: Int) {
+        let queue = sessions[handle].queue
+        let fullByCount = configuration.maxQueuedMessages > 0 && queue.count >= configuration.maxQueuedMessages
+        let fullByBytes = configuration.maxQueuedBytes > 0
+            && queue.bytes + delivery.message.payload.count > configuration.maxQueuedBytes
+        guard !fullByCount && !fullByBytes else {
+            statisticsStorage.droppedMessages += 1
+            return
+        }
+        sessions[handle].queue.append(delivery)
+    }
+
+    /// Sends a QoS 1/2 delivery under a fresh packet id and records it in flight. An expired
+    /// or oversized message is dropped instead and its id freed (as if delivered,
+    /// [v5 MQTT-3.1.2-25]).
+    private func start(_ delivery: Delivery, session handle: Int) {
+        guard let connection = sessions[handle].connection else { return }
+        let packetID = sessions[handle].inflight.allocateID() // [v311 MQTT-2.3.1-4] [v5 MQTT-2.2.1-4]
+        sessions[handle].inflight.insert(delivery, id: packetID)
+        if !transmit(delivery, packetID: packetID, dup: false, to: connection, session: handle) {
+            sessions[handle].inflight.remove(packetID)
+        }
+    }
+
+    /// Fills the window: first in-flight messages still waiting to be resent after a
+    /// reconnect, then queued deliveries.
+    func pump(_ handle: Int) {
+        guard let connection = sessions[handle].connection else { return }
+        while sessions[handle].inflight.sentCount < sessions[handle].window,
+              let (packetID, entry) = sessions[handle].inflight.firstUnsent {
+            sessions[handle].inflight.setUnsent(false, packetID)
+            if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: handle) {
+                sessions[handle].inflight.remove(packetID) // too large for this connection: as if delivered
+            }
+        }
+        while sessions[handle].inflight.count < sessions[handle].window, let delivery = sessions[handle].queue.popFirst() {
+            start(delivery, session: handle)
+        }
+    }
+
+    /// On reconnect with a session: PUBRELs and unacknowledged PUBLISHes again (DUP=1),
+    /// original ids, original order [MQTT-4.4.0-1] [v5 MQTT-4.4.0-1] [MQTT-4.3.3-1]. A
+    /// PUBLISH beyond the new connection's window waits (marked unsent) for `pump`.
+    func resendInflight(_ handle: Int) {
+        guard let connection = sessions[handle].connection else { return }
+        let ordered = sessions[handle].inflight.ordered
+        var room = sessions[handle].window - ordered.filter { $0.1.stage == .awaitingPubComp }.count
+        for (packetID, entry) in ordered {
+            switch entry.stage {
+            case .awaitingPubAck, .awaitingPubRec:
+                guard room > 0 else {
+                    sessions[handle].inflight.setUnsent(true, packetID)
+                    continue
+                }
+                room -= 1
+                if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: handle) {
+                    sessions[handle].inflight.remove(packetID) // too large for the new connection: as if delivered
+                }
+            case .awaitingPubComp:
+                send(.pubrel(PubAck(packetID: packetID)), to: connection)
+            }
+        }
+    }
+
+    /// Builds and sends the PUBLISH (subscription ids, remaining expiry); drops it when
+    /// expired before its first send [v5 MQTT-3.3.2-5] (a redelivery has begun already and
+    /// completes, [v5 MQTT-4.3.3-7]) or larger than the client's Maximum Packet Size
+    /// [v5 MQTT-3.1.2-24]. Returns whether it was sent.
+    @discardableResult
+    private func transmit(_ delivery: Delivery, packetID: PacketID?, dup: Bool, to connection: ConnectionID,
+                          session handle: Int) -> Bool {
+        let version = sessions[handle].version
+        let maximumPacketSize = sessions[handle].maximumPacketSize
+        guard let properties = outboundProperties(delivery, dup: dup, version: version) else {
+            statisticsStorage.droppedMessages += 1
+            return false
+        }
+        let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: delivery.message.topic.string,
+                              packetID: packetID, properties: properties, payload: delivery.message.payload)
+        if maximumPacketSize > 0, Packet.publish(publish).encodedSize(version: version) > Int(maximumPacketSize) {
+            statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
+            return false
+        }
+        statisticsStorage.messagesSent += 1
+        send(.publish(publish), to: connection)
+        return true
+    }
+
+    /// The properties of an outbound PUBLISH: the message's, its subscription ids and the
+    /// remaining expiry (v5 only; 3.1.1 gets none). Nil when the message expired before
+    /// its first send.
+    private func outboundProperties(_ delivery: Delivery, dup: Bool, version: ProtocolVersion) -> Properties? {
+        var remaining: UInt32?
+        if let expiry = delivery.message.expiry {
+            if now < expiry {
+                remaining = UInt32((expiry.milliseconds - now.milliseconds) / 1000) // [v5 MQTT-3.3.2-6]
+            } else if !dup {
+                return nil
+            }
+        }
+        guard version == .v5 else { return Properties() }
+        var properties = delivery.message.properties
+        properties.subscriptionIdentifiers = delivery.subscriptionIdentifiers
+        if delivery.message.expiry != nil { properties.messageExpiryInterval = remaining }
+        return properties
+    }
+
+    func handlePubAck(_ ack: PubAck, session handle: Int) {
+        guard sessions[handle].inflight.stage(of: ack.packetID) == .awaitingPubAck else { return }
+        sessions[handle].inflight.remove(ack.packetID) // [MQTT-4.3.2-3]
+        pump(handle)
+    }
+
+    /// PUBREC: answer PUBREL (and never resend the PUBLISH) [MQTT-4.3.3-1]; a v5 failure
+    /// code ends the flow [v5 MQTT-4.4.0-2]. Unknown id: PUBREL anyway (v5 0x92).
+    func handlePubRec(_ ack: PubAck, session handle: Int) {
+        guard let connection = sessions[handle].connection else { return }
+        switch sessions[handle].inflight.stage(of: ack.packetID) {
+        case .awaitingPubRec?, .awaitingPubComp?:
+            if ack.reason.isFailure {
+                sessions[handle].inflight.remove(ack.packetID)
+                pump(handle)
+                return
+            }
+            sessions[handle].inflight.setStage(.awaitingPubComp, of: ack.packetID)
+            send(.pubrel(PubAck(packetID: ack.packetID)), to: connection)
+        case .awaitingPubAck?, nil:
+            let reason: ReasonCode = sessions[handle].version == .v5 ? .packetIdentifierNotFound : .success
+            send(.pubrel(PubAck(packetID: ack.packetID, reason: reason)), to: connection)
+        }
+    }
+
+    func handlePubComp(_ ack: PubAck, session handle: Int) {
+        guard sessions[handle].inflight.stage(of: ack.packetID) == .awaitingPubComp else { return }
+        sessions[handle].inflight.remove(ack.packetID) // [MQTT-2.3.1-4]
+        pump(handle)
+    }
+}

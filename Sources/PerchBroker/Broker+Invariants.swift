@@ -1,0 +1,27 @@
+/// Self-checks for tests (the fuzz test calls them after every event).
+extension Broker {
+    /// Descriptions of broken internal invariants; empty when all hold.
+    package func invariantViolations() -> [String] {
+        var problems: [String] = []
+        for (handle, slot) in sessions.slots.enumerated() {
+            guard let session = slot else { continue }
+            // PUBRELs outstanding from an earlier, larger window cannot be withdrawn.
+            let releases = session.inflight.entries.values.filter { $0.stage == .awaitingPubComp }.count
+            if session.connection != nil && session.inflight.sentCount > max(session.window, releases) {
+                problems.append("\(session.clientID): \(session.inflight.sentCount) in flight > window \(session.window)")
+            }
+            if let id = session.connection, connections[id]?.client?.session != handle {
+                problems.append("\(session.clientID): connection \(id) does not point back")
+            }
+            if session.connection != nil && !session.queue.isEmpty && session.inflight.count < session.window {
+                problems.append("\(session.clientID): queue waits while the window has room")
+            }
+        }
+        for (id, connection) in connections {
+            if let client = connection.client, sessions.slots[client.session]?.connection != id {
+                problems.append("connection \(id) attached to a session that does not know it")
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,83 @@
+import PerchCodec
+
+/// SUBSCRIBE and UNSUBSCRIBE.
+extension Broker {
+    /// One SUBACK code per entry, in order [MQTT-3.8.4-1..-5] [MQTT-3.9.3-1]; then the
+    /// retained messages of each granted filter, as Retain Handling asks.
+    func handleSubscribe(_ subscribe: Subscribe, on id: ConnectionID, client: ConnectedClient) {
+        let identifier = subscribe.properties.subscriptionIdentifiers.first
+        var reasons: [ReasonCode] = []
+        var retainedWork: [(Subscription, SubscriptionOptions)] = []
+        reasons.reserveCapacity(subscribe.entries.count)
+        for entry in subscribe.entries {
+            switch entry {
+            case .invalidFilter:
+                reasons.append(client.version == .v5 ? .topicFilterInvalid : .unspecifiedError)
+            case .valid(let subscription):
+                let (options, isNew) = store(subscription, identifier: identifier, session: client.session)
+                reasons.append(.granted(options.qos))
+                // No retained messages for a new shared subscription (v5 §4.8.2).
+                if options.shareName == nil, wantsRetained(options.retainHandling, isNew: isNew, version: client.version) {
+                    retainedWork.append((subscription, options))
+                }
+            }
+        }
+        send(.suback(SubAck(packetID: subscribe.packetID, reasons: reasons)), to: id) // [MQTT-3.8.4-1] [MQTT-3.8.4-2]
+        for (subscription, options) in retainedWork {
+            sendRetained(matching: subscription.filter, options: options, session: client.session)
+        }
+    }
+
+    /// Adds or replaces one subscription; granted QoS = min(requested, maximumQoS).
+    /// [MQTT-3.8.4-3] [v5 MQTT-3.8.4-3]
+    private func store(_ subscription: Subscription, identifier: UInt32?, session handle: Int) -> (SubscriptionOptions, Bool) {
+        let options = SubscriptionOptions(
+            qos: min(subscription.qos, configuration.maximumQoS),
+            noLocal: subscription.noLocal, retainAsPublished: subscription.retainAsPublished,
+            retainHandling: subscription.retainHandling, identifier: identifier,
+            shareName: subscription.filter.shareName)
+        let key = subscription.filter.string
+        let isNew = sessions[handle].subscriptions.updateValue(options, forKey: key) == nil
+        tree.insert(filter: subscription.filter.filter, share: options.shareName, session: Int32(handle), options: options)
+        return (options, isNew)
+    }
+
+    /// Retain Handling 0: always; 1: only for a new subscription; 2: never.
+    /// [v5 MQTT-3.3.1-9] [v5 MQTT-3.3.1-10] [v5 MQTT-3.3.1-11]; 3.1.1 always [MQTT-3.8.4-3].
+    private func wantsRetained(_ handling: RetainHandling, isNew: Bool, version: ProtocolVersion) -> Bool {
+        guard version == .v5 else { return true }
+        switch handling {
+        case .sendOnSubscribe: return true
+        case .sendOnNewSubscribe: return isNew
+        case .doNotSend: return false
+        }
+    }
+
+    /// Retained messages matching the filter, with RETAIN=1. [v311 MQTT-3.3.1-6] [v311 MQTT-3.3.1-8]
+    private func sendRetained(matching filter: TopicFilter, options: SubscriptionOptions, session handle: Int) {
+        for message in retained.matching(topicLevels(filter.filter)) {
+            if let expiry = message.expiry, expiry <= now { continue }
+            let delivery = Delivery(message: message, qos: min(message.qos, options.qos), retain: true,
+                                    subscriptionIdentifiers: options.identifier.map { [$0] } ?? [])
+            deliver(delivery, to: handle)
+        }
+    }
+
+    /// Literal comparison [MQTT-3.10.4-1]; UNSUBACK with the same id, always
+    /// [MQTT-3.10.4-4] [MQTT-3.10.4-5]; v5 codes 0x00 / 0x11 per filter. Messages already
+    /// in flight still complete [MQTT-3.10.4-3].
+    func handleUnsubscribe(_ unsubscribe: Unsubscribe, on id: ConnectionID, client: ConnectedClient) {
+        var reasons: [ReasonCode] = []
+        for filter in unsubscribe.filters {
+            if let options = sessions[client.session].subscriptions.removeValue(forKey: filter) {
+                tree.remove(filter: matchedFilter(filter, shareName: options.shareName), share: options.shareName,
+                            session: Int32(client.session))
+                reasons.append(.success)
+            } else {
+                reasons.append(.noSubscriptionExisted)
+            }
+        }
+        let reply = UnsubAck(packetID: unsubscribe.packetID, reasons: client.version == .v5 ? reasons : [])
+        send(.unsuback(reply), to: id)
+    }
+}

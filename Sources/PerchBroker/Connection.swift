@@ -1,0 +1,45 @@
+import PerchCodec
+
+/// One network connection as the broker sees it: waiting for CONNECT, then attached to a
+/// session. Removed from the broker's table the moment the broker closes it or the
+/// transport reports it gone; events for unknown connections are ignored (MQTT-3.1.4-5).
+struct Connection: Sendable {
+    /// Nil until a CONNECT is accepted.
+    var client: ConnectedClient?
+}
+
+/// The per-connection state of an accepted client (what does not outlive the connection).
+struct ConnectedClient: Sendable {
+    var version: ProtocolVersion
+    var session: Int
+    /// Effective keep alive in milliseconds (0 = off).
+    var keepAliveMilliseconds: Int64
+    /// When the last packet arrived (keep alive is measured from it).
+    var lastActivity: Timestamp
+    /// The Will until DISCONNECT discards it or a close publishes it.
+    var will: Will?
+    /// v5 Will Delay Interval in seconds.
+    var willDelay: UInt32
+    /// Inbound v5 topic aliases of this connection.
+    var aliases: [UInt16: String] = [:]
+    /// Whether CONNECT asked for a Session Expiry Interval of 0 (DISCONNECT may not raise it).
+    var connectExpiryWasZero: Bool
+}
+
+/// Counters an embedder may show or export.
+public struct BrokerStatistics: Sendable, Hashable {
+    /// Connections with an accepted CONNECT.
+    public var connectedClients = 0
+    /// Sessions, connected or not.
+    public var sessions = 0
+    /// PUBLISH packets accepted from clients (and Wills published).
+    public var messagesReceived = 0
+    /// PUBLISH packets sent to clients (first sends and redeliveries).
+    public var messagesSent = 0
+    /// Retained messages currently stored.
+    public var retainedMessages = 0
+    /// Deliveries dropped: queue full, too large for the client, expired, QoS 0 offline.
+    public var droppedMessages = 0
+
+    public init() {}
+}

@@ -1,0 +1,80 @@
+import PerchCodec
+
+/// The state MQTT keeps for a client id across connections (MQTT §4.1): subscriptions,
+/// outbound QoS 1/2 messages in flight and queued, inbound QoS 2 ids awaiting PUBREL, and
+/// its expiry. Sessions live in `SessionTable` under an integer handle; the `TopicTree`
+/// refers to them by that handle only.
+struct Session: Sendable {
+    let clientID: String
+    /// Distinguishes this session from a later one reusing the same handle (timers).
+    let generation: UInt64
+    /// The connection using it, nil while disconnected.
+    var connection: ConnectionID?
+    var version: ProtocolVersion
+    /// Subscriptions by the filter string as sent (UNSUBSCRIBE compares literally).
+    var subscriptions: [String: SubscriptionOptions] = [:]
+    var inflight = InflightWindow()
+    var queue = DeliveryQueue()
+    /// Inbound QoS 2 packet ids PUBREC'd and awaiting PUBREL (MQTT-4.3.3-2 / v5 -10).
+    var inboundQoS2: Set<UInt16> = []
+    /// Seconds the session outlives its connection: 0 = ends at close, UInt32.max = never.
+    var expiryInterval: UInt32 = 0
+    /// Set while disconnected with a finite, non-zero expiry.
+    var expiresAt: Timestamp?
+    /// A v5 Will waiting out its Will Delay Interval after the connection closed.
+    var delayedWill: Will?
+    /// Outbound window: min(maxInflightMessages, the client's Receive Maximum).
+    var window: Int = 65535
+    /// The client's v5 Maximum Packet Size (0 = the protocol's).
+    var maximumPacketSize: UInt32 = 0
+
+    init(clientID: String, generation: UInt64, version: ProtocolVersion) {
+        self.clientID = clientID
+        self.generation = generation
+        self.version = version
+    }
+}
+
+/// Sessions by integer handle with a free list, and the client id index.
+struct SessionTable: Sendable {
+    private(set) var slots: [Session?] = []
+    private var freeSlots: [Int] = []
+    private(set) var byClientID: [String: Int] = [:]
+    private var generation: UInt64 = 0
+
+    var count: Int { byClientID.count }
+
+    /// The live session of `handle` (borrowed in place: reading a field copies nothing else).
+    subscript(handle: Int) -> Session {
+        _read { yield slots[handle]! }
+        _modify { yield &slots[handle]! }
+    }
+
+    func handle(of clientID: String) -> Int? { byClientID[clientID] }
+
+    func isLive(_ handle: Int, generation: UInt64) -> Bool {
+        handle < slots.count && slots[handle]?.generation == generation
+    }
+
+    mutating func create(clientID: String, version: ProtocolVersion) -> Int {
+        generation += 1
+        let session = Session(clientID: clientID, generation: generation, version: version)
+        let handle: Int
+        if let free = freeSlots.popLast() {
+            slots[free] = session
+            handle = free
+        } else {
+            slots.append(session)
+            handle = slots.count - 1
+        }
+        byClientID[clientID] = handle
+        return handle
+    }
+
+    mutating func remove(_ handle: Int) {
+        guard let session = slots[handle] else { return }
+        byClientID[session.clientID] = nil
+        slots[handle] = nil
+        freeSlots.append(handle)
+    }
+}

@@ -1,0 +1,33 @@
+import PerchCodec
+
+/// What the broker remembers of one subscription of one session: the options of the
+/// SUBSCRIBE entry after granting, and its v5 Subscription Identifier. Kept both in the
+/// session (for UNSUBSCRIBE, Retain Handling 1 and later store snapshots) and in the
+/// `TopicTree` node of its filter (so a publish needs no session lookup to decide QoS).
+struct SubscriptionOptions: Sendable, Hashable {
+    /// The granted QoS: min(requested, `BrokerConfiguration.maximumQoS`).
+    var qos: QoS
+    var noLocal: Bool
+    var retainAsPublished: Bool
+    var retainHandling: RetainHandling
+    /// v5 Subscription Identifier of the SUBSCRIBE that made it, if any.
+    var identifier: UInt32?
+    /// The share name of a `$share/{name}/{filter}` subscription.
+    var shareName: String? = nil
+}
+
+/// The part of a subscription key (the filter as sent) that is matched: everything after
+/// `$share/{name}/` for a shared subscription, the key itself otherwise.
+func matchedFilter(_ key: String, shareName: String?) -> String {
+    guard let shareName else { return key }
+    return String(key.utf8.dropFirst(7 + shareName.utf8.count + 1))!
+}
+
+/// One message on its way to one session: the shared `Message` plus what differs per
+/// subscriber (delivered QoS, RETAIN flag, matching subscription identifiers).
+struct Delivery: Sendable {
+    let message: Message
+    var qos: QoS
+    var retain: Bool
+    var subscriptionIdentifiers: [UInt32]
+}

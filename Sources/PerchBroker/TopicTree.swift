@@ -1,0 +1,114 @@
+/// The subscription trie: a `LevelTrie` of filter levels, each node holding the sessions
+/// (by integer handle) whose filter ends there, with their options. No class references:
+/// a publish walks integers.
+///
+///     root ─ "a" ─ "+" ─ "c"      {s3: qos1}
+///          │     └ "#"            {s1: qos0, s2: qos2}
+///          └ "#"                  {s4: qos1}
+///
+/// Matching a topic walks its levels once, following the literal child, the `+` child and
+/// collecting `#` children (`a/#` also matches `a`, MQTT §4.7.1.2).
+///
+/// Shared subscriptions (`$share/{group}/{filter}`, v5 §4.8.2) sit in the node of their
+/// filter as groups; a match reports the group and the broker picks one member per message.
+struct TopicTree: Sendable {
+    /// The members of one share group on one filter, served round robin.
+    struct ShareGroup: Sendable {
+        var members: [Int32: SubscriptionOptions] = [:]
+        var order: [Int32] = []
+        var next = 0
+    }
+
+    /// A matched share group: the node of its filter and the group name.
+    struct SharedMatch: Sendable, Hashable {
+        var node: Int32
+        var group: String
+    }
+
+    /// What one filter node holds.
+    struct Subscribers: TrieValue {
+        var sessions: [Int32: SubscriptionOptions] = [:]
+        var groups: [String: ShareGroup] = [:]
+        init() {}
+        var isEmpty: Bool { sessions.isEmpty && groups.isEmpty }
+    }
+
+    private var trie = LevelTrie<Subscribers>()
+
+    /// Nodes in use (tests).
+    var liveNodeCount: Int { trie.liveNodeCount }
+
+    /// Adds or replaces the subscription of `session` to `filter` (in share group `share`).
+    mutating func insert(filter: String, share: String? = nil, session: Int32, options: SubscriptionOptions) {
+        let node = trie.nodeCreating(topicLevels(filter))
+        guard let share else {
+            trie[node].sessions[session] = options
+            return
+        }
+        var group = trie[node].groups[share] ?? ShareGroup()
+        if group.members.updateValue(options, forKey: session) == nil { group.order.append(session) }
+        trie[node].groups[share] = group
+    }
+
+    /// Removes the subscription of `session` to `filter` (in share group `share`); prunes
+    /// emptied nodes.
+    mutating func remove(filter: String, share: String? = nil, session: Int32) {
+        guard let node = trie.node(at: topicLevels(filter)) else { return }
+        if let share {
+            if var group = trie[node].groups[share], group.members.removeValue(forKey: session) != nil {
+                group.order.removeAll { $0 == session }
+                trie[node].groups[share] = group.order.isEmpty ? nil : group
+            }
+        } else {
+            trie[node].sessions[session] = nil
+        }
+        trie.prune(node)
+    }
+
+    /// Calls `body` for every (session, options) whose filter matches the topic `levels`,
+    /// and appends every matching share group to `shared`. A session with several matching
+    /// filters is reported once per filter.
+    func forEachMatch(_ levels: [String], shared: inout [SharedMatch], _ body: (Int32, SubscriptionOptions) -> Void) {
+        walk(node: trie.root, levels: levels, index: 0, dollar: isDollarTopic(levels), shared: &shared, body)
+    }
+
+    private func walk(node: Int32, levels: [String], index: Int, dollar: Bool, shared: inout [SharedMatch],
+                      _ body: (Int32, SubscriptionOptions) -> Void) {
+        let wildcardsAllowed = !(dollar && index == 0) // [MQTT-4.7.2-1]
+        if wildcardsAllowed, let hash = trie.child(of: node, "#") {
+            report(hash, shared: &shared, body) // `#` matches the parent level and everything below it
+        }
+        guard index < levels.count else {
+            report(node, shared: &shared, body)
+            return
+        }
+        if let literal = trie.child(of: node, levels[index]) {
+            walk(node: literal, levels: levels, index: index + 1, dollar: dollar, shared: &shared, body)
+        }
+        if wildcardsAllowed, let plus = trie.child(of: node, "+") {
+            walk(node: plus, levels: levels, index: index + 1, dollar: dollar, shared: &shared, body)
+        }
+    }
+
+    private func report(_ node: Int32, shared: inout [SharedMatch], _ body: (Int32, SubscriptionOptions) -> Void) {
+        for (session, options) in trie[node].sessions { body(session, options) }
+        for group in trie[node].groups.keys { shared.append(SharedMatch(node: node, group: group)) }
+    }
+
+    /// The member of a matched share group that gets this message: round robin, skipping
+    /// members for which `available` is false unless none is available.
+    mutating func pickMember(_ match: SharedMatch, available: (Int32) -> Bool) -> (Int32, SubscriptionOptions)? {
+        guard var group = trie[match.node].groups[match.group], !group.order.isEmpty else { return nil }
+        let count = group.order.count
+        var chosen = group.order[group.next % count]
+        var advance = 1
+        for step in 0..<count where available(group.order[(group.next + step) % count]) {
+            chosen = group.order[(group.next + step) % count]
+            advance = step + 1
+            break
+        }
+        group.next = (group.next + advance) % count
+        trie[match.node].groups[match.group] = group
+        return group.members[chosen].map { (chosen, $0) }
+    }
+}

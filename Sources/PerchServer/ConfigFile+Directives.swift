@@ -1,0 +1,87 @@
+extension ConfigFile {
+    /// Applies one directive (`self.directive`) with its arguments.
+    mutating func apply(_ args: [String]) throws(ConfigError) {
+        switch directive {
+        case "listener": try listener(args)
+        case "port":
+            let port = try self.port(try single(args))
+            addListeners(port: port, address: nil)
+        case "allow_anonymous": allowAnonymous = try bool(args)
+        case "allow_zero_length_clientid": configuration.broker.allowZeroLengthClientID = try bool(args)
+        case "auto_id_prefix": configuration.broker.assignedClientIDPrefix = try single(args)
+        case "persistence": configuration.persistence = try bool(args)
+        case "persistence_location": configuration.persistenceLocation = try single(args)
+        case "autosave_interval": configuration.autosaveInterval = Int64(try integer(args, 0...Int(Int32.max)))
+        case "max_connections": configuration.maxConnections = try integer(args, -1...Int(Int32.max))
+        case "max_inflight_messages": configuration.broker.maxInflightMessages = try integer(args, 0...65535)
+        case "max_queued_messages": configuration.broker.maxQueuedMessages = try integer(args, 0...Int(Int32.max))
+        case "max_queued_bytes": configuration.broker.maxQueuedBytes = try integer(args, 0...Int(Int32.max))
+        case "message_size_limit": configuration.broker.messageSizeLimit = try integer(args, 0...268_435_455)
+        case "max_packet_size": try maxPacketSize(args)
+        case "max_keepalive": configuration.broker.maxKeepalive = UInt16(try integer(args, 0...65535))
+        case "retain_available": configuration.broker.retainAvailable = try bool(args)
+        case "log_type": try logType(args)
+        case "log_dest": try logDestination(args)
+        case "connection_messages": configuration.connectionMessages = try bool(args)
+        case "per_listener_settings":
+            guard try bool(args) == false else { throw error("per_listener_settings true is not supported yet") }
+        default:
+            if ConfigFile.isMosquittoDirective(directive) {
+                throw error("not implemented by Perch yet")
+            }
+            throw error("unknown directive")
+        }
+    }
+
+    mutating func listener(_ args: [String]) throws(ConfigError) {
+        guard args.count == 1 || args.count == 2 else { throw error("expected PORT [ADDRESS]") }
+        let port = try self.port(args[0])
+        if args.count == 2 {
+            guard Address.isNumeric(args[1]) || args[1] == "localhost" else {
+                throw error("'\(args[1])' is not a numeric IPv4 or IPv6 address")
+            }
+        }
+        addListeners(port: port, address: args.count == 2 ? args[1] : nil)
+    }
+
+    /// No address: every interface, IPv4 and IPv6 (as mosquitto). `localhost`: both loopbacks.
+    mutating func addListeners(port: UInt16, address: String?) {
+        sawListener = true
+        let addresses: [String]
+        switch address {
+        case nil: addresses = ["0.0.0.0", "::"]
+        case "localhost": addresses = ["127.0.0.1", "::1"]
+        case let address?: addresses = [address]
+        }
+        for address in addresses {
+            configuration.listeners.append(ServerConfiguration.Listener(address: address, port: port))
+        }
+    }
+
+    mutating func maxPacketSize(_ args: [String]) throws(ConfigError) {
+        let size = try integer(args, 0...268_435_460)
+        // mosquitto refuses sizes below 20: no CONNECT would fit.
+        guard size == 0 || size >= 20 else { throw error("must be 0 or at least 20, not \(size)") }
+        configuration.broker.maxPacketSize = UInt32(size)
+    }
+
+    mutating func logType(_ args: [String]) throws(ConfigError) {
+        let value = try single(args)
+        guard let type = LogType(rawValue: value) else {
+            throw error("'\(value)' is not one of error, warning, notice, information, debug, all, none")
+        }
+        var types = logTypes ?? []
+        if type == .none { types = [.none] } else { types.insert(type) }
+        logTypes = types
+    }
+
+    mutating func logDestination(_ args: [String]) throws(ConfigError) {
+        let value = try single(args)
+        switch value {
+        case "stdout": configuration.logDestination = .stdout
+        case "stderr": configuration.logDestination = .stderr
+        case "syslog", "topic", "file", "dlt", "none": throw error("log_dest \(value) is not implemented by Perch yet")
+        default: throw error("'\(value)' is not stdout or stderr")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// The mosquitto.conf-style configuration file: one `name value...` directive per line,
+/// `#` starts a comment line, blank lines are ignored. Values mean what they mean in
+/// mosquitto 2. Anything Perch does not implement — an unknown directive, a bad value, a
+/// mosquitto directive not implemented yet — is an error naming the file, line and
+/// directive, so that an ignored security setting never leaves a gateway open.
+///
+/// A file starts from mosquitto's defaults, not from Perch's no-file defaults: persistence
+/// off, and without any `listener` (or `port`) the broker listens on localhost only and
+/// allows anonymous clients; with a listener, `allow_anonymous` defaults to false.
+public struct ConfigFile {
+    /// The configuration being built.
+    var configuration = ServerConfiguration()
+    let file: String
+    var line = 0
+    var directive = ""
+    var sawListener = false
+    var allowAnonymous: Bool?
+    /// `log_type` values seen so far; the first `log_type` line replaces the default set.
+    var logTypes: Set<LogType>?
+
+    init(file: String) {
+        self.file = file
+        configuration.persistence = false
+        configuration.listeners = []
+    }
+
+    /// Parses `text` (the contents of `file`, which names it in errors).
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> ServerConfiguration {
+        var parser = ConfigFile(file: file)
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            parser.line = index + 1
+            let words = rawLine.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
+            guard let name = words.first, !name.hasPrefix("#") else { continue }
+            parser.directive = String(name)
+            try parser.apply(words.dropFirst().map(String.init))
+        }
+        return parser.finish()
+    }
+
+    /// Reads and parses the file at `path`.
+    public static func load(path: String) throws(ConfigError) -> ServerConfiguration {
+        guard let text = readText(path) else {
+            throw ConfigError(file: path, line: 0, directive: nil,
+                              "cannot read: \(String(cString: strerror(errno)))")
+        }
+        return try parse(text, file: path)
+    }
+
+    mutating func finish() -> ServerConfiguration {
+        if !sawListener {
+            // mosquitto 2 with no listener: localhost only, anonymous allowed.
+            configuration.listeners = ServerConfiguration().listeners
+        }
+        configuration.broker.allowAnonymous = allowAnonymous ?? !sawListener
+        if let logTypes { configuration.logLevel = LogType.level(of: logTypes) }
+        return configuration
+    }
+
+    func error(_ message: String) -> ConfigError {
+        ConfigError(file: file, line: line, directive: directive, message)
+    }
+
+    static func readText(_ path: String) -> String? {
+        guard let handle = fopen(path, "r") else { return nil }
+        defer { fclose(handle) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
+            if n == 0 { break }
+            bytes.append(contentsOf: chunk[0..<n])
+        }
+        return ferror(handle) != 0 ? nil : String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+/// A `log_type` value.
+enum LogType: String, Hashable, CaseIterable {
+    case error, warning, notice, information, debug, all, none
+
+    /// The most verbose level the set asks for; nil when nothing is to be logged.
+    static func level(of types: Set<LogType>) -> Logger.Level? {
+        if types.contains(.all) { return .trace }
+        if types.contains(.debug) { return .debug }
+        if types.contains(.information) { return .info }
+        if types.contains(.notice) { return .notice }
+        if types.contains(.warning) { return .warning }
+        if types.contains(.error) { return .error }
+        return nil
+    }
+}

@@ -1,0 +1,71 @@
+import PerchBroker
+import PerchCodec
+
+/// The transport's view of one accepted TCP connection: its socket, its framer, the
+/// protocol version once CONNECT was decoded, and the output waiting to be written.
+///
+/// Idle connections hold no buffers: `output` is released once it has been written, and
+/// the framer keeps bytes only while a packet is incomplete.
+struct Connection {
+    /// Where the connection is in its life, as far as the transport is concerned.
+    enum State {
+        /// Reading and writing.
+        case open
+        /// Input could not be decoded; no more bytes are read, the broker decides.
+        case inputStopped
+        /// The broker closed it: flush the output, then close; never report `.closed`.
+        case closing
+    }
+
+    let id: ConnectionID
+    let fd: Int32
+    /// `address:port` of the peer, for logs.
+    let peer: String
+    var state = State.open
+    var decoder: FrameDecoder
+    /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
+    var version: ProtocolVersion?
+    /// Bytes to write; `output[outputStart...]` is still pending.
+    var output: [UInt8] = []
+    var outputStart = 0
+    /// The interest mask currently registered with epoll.
+    var registeredMask: UInt32
+    /// Whether the connection is in this batch's list of connections to flush.
+    var touched = false
+    /// QoS 0 PUBLISH packets dropped because the peer did not read fast enough.
+    var droppedPublishes = 0
+    /// From CONNECT, for `connection_messages` (only kept when they are on).
+    var clientID: String?
+    var cleanStart = false
+    var keepAlive: UInt16 = 0
+    /// Whether a successful CONNACK was sent (the client counts as connected in the log).
+    var connected = false
+    /// For a `.closing` connection whose peer does not take its last bytes: when to give up.
+    var closeDeadline: Timestamp?
+
+    init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32) {
+        self.id = id
+        self.fd = fd
+        self.peer = peer
+        self.decoder = FrameDecoder(maximumPacketSize: maximumPacketSize)
+        self.registeredMask = mask
+    }
+
+    var pendingOutput: Int { output.count - outputStart }
+
+    /// The epoll interest this connection needs now: input while open, output while pending.
+    var wantedMask: UInt32 {
+        (state == .open ? Epoll.readable : 0) | (pendingOutput > 0 ? Epoll.writable : 0)
+    }
+
+    /// `p2, c1, k60` as mosquitto logs it (p1 = 3.1, p2 = 3.1.1, p5 = 5.0).
+    var connectSummary: String {
+        let p: Int
+        switch version {
+        case .v31: p = 1
+        case .v311, nil: p = 2
+        case .v5: p = 5
+        }
+        return "p\(p), c\(cleanStart ? 1 : 0), k\(keepAlive)"
+    }
+}

@@ -1,0 +1,82 @@
+import Logging
+import PerchBroker
+import PerchCodec
+
+extension Server {
+    /// Ends a batch: apply the actions in order, commit the store, then flush each touched
+    /// connection once. Closing a connection may produce more actions (its Will); those are
+    /// applied, committed and flushed in another round.
+    func finishBatch(now: Timestamp) {
+        repeat {
+            applyActions(now: now)
+            do {
+                try store.commit(now: now)
+            } catch {
+                logger.error("Persistence: \(error)")
+            }
+            flushTouched(now: now)
+        } while !actions.isEmpty
+        rearmTimer(now: now)
+    }
+
+    /// Applies `actions` in order, including any appended while applying, then empties it.
+    func applyActions(now: Timestamp) {
+        var i = 0
+        while i < actions.count {
+            let action = actions[i]
+            i += 1
+            switch action {
+            case .send(let id, let packet): enqueue(packet, to: id, now: now)
+            case .close(let id): markClosed(id)
+            case .persist(let change): store.apply(change)
+            }
+        }
+        actions.removeAll(keepingCapacity: true)
+    }
+
+    func markClosed(_ id: ConnectionID) {
+        guard let index = connections.index(forKey: id) else { return }
+        if connections.values[index].state != .closing {
+            connections.values[index].state = .closing
+            updateInterest(at: index)
+        }
+        touch(id)
+    }
+
+    /// Encodes `packet` into the connection's output. Back-pressure: above the soft limit
+    /// QoS 0 PUBLISH packets are dropped (QoS 1/2 are bounded by the broker's in-flight
+    /// window); above the hard limit the connection is closed and reported.
+    func enqueue(_ packet: Packet, to id: ConnectionID, now: Timestamp) {
+        guard let index = connections.index(forKey: id) else { return }
+        let pending = connections.values[index].pendingOutput
+        if case .publish(let publish) = packet, publish.qos == .atMostOnce, pending > configuration.outputSoftLimit {
+            connections.values[index].droppedPublishes += 1
+            droppedPublishes += 1
+            return
+        }
+        if case .connack(let ack) = packet { noteConnAck(ack, at: index) }
+        let version = connections.values[index].version ?? .v311
+        packet.encode(version: version, into: &connections.values[index].output)
+        if connections.values[index].pendingOutput > configuration.outputHardLimit {
+            logger.notice("Client \(describe(connections.values[index])) disconnected: output limit exceeded")
+            closeSocket(id, reason: nil, now: now)
+            return
+        }
+        touch(id)
+    }
+
+    func noteConnAck(_ ack: ConnAck, at index: Dictionary<ConnectionID, Connection>.Index) {
+        guard !ack.reason.isFailure else { return }
+        connections.values[index].connected = true
+        guard configuration.connectionMessages else { return }
+        if let assigned = ack.properties.assignedClientIdentifier { connections.values[index].clientID = assigned }
+        let connection = connections.values[index]
+        logger.notice("New client connected from \(connection.peer) as \(connection.clientID ?? "") (\(connection.connectSummary))")
+    }
+
+    func touch(_ id: ConnectionID) {
+        guard let index = connections.index(forKey: id), !connections.values[index].touched else { return }
+        connections.values[index].touched = true
+        touched.append(id)
+    }
+}

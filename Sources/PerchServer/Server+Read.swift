@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PerchBroker
+import PerchCodec
+
+extension Server {
+    /// The epoll fd is readable: take every ready event, accept and read, then apply the
+    /// batch's actions and flush once. While traffic flows, linger a fraction of a
+    /// millisecond for the next events: each Dispatch wakeup costs 2-3 thread hops
+    /// (DESIGN.md, "The transport"), a short wait on the queue's thread costs none.
+    func handleReadiness() {
+        guard let epoll, !isShuttingDown else { return }
+        var count = epoll.poll(timeout: 0)
+        var lingers = 0
+        while count > 0 {
+            let now = MonotonicClock.now()
+            handleEvents(count, epoll: epoll, now: now)
+            finishBatch(now: now)
+            guard lingers < maxLingers, !isShuttingDown else { return }
+            lingers += 1
+            count = epoll.linger(nanoseconds: lingerNanoseconds)
+        }
+    }
+
+    /// Handles `count` events of the last wait, then polls again while the event buffer
+    /// came back full (bounded, so timers and other work are not starved).
+    func handleEvents(_ count: Int, epoll: Epoll, now: Timestamp) {
+        var count = count
+        var rounds = 0
+        while true {
+            for index in 0..<count {
+                let (mask, token) = epoll.event(index)
+                handleEvent(mask: mask, token: token, now: now)
+            }
+            rounds += 1
+            guard count == epoll.capacity, rounds < 4 else { return }
+            count = epoll.poll(timeout: 0)
+        }
+    }
+
+    func handleEvent(mask: UInt32, token: UInt64, now: Timestamp) {
+        let listenerIndex = UInt64.max - token
+        if listenerIndex < UInt64(listeners.count) {
+            acceptAll(listener: Int(listenerIndex), now: now)
+            return
+        }
+        let id = ConnectionID(token)
+        guard let connection = connections[id] else { return }
+        if mask & Epoll.writable != 0 { touch(id) }
+        if mask & (Epoll.readable | Epoll.error | Epoll.hangUp) != 0 {
+            switch connection.state {
+            case .open: read(id, fd: connection.fd, now: now)
+            case .inputStopped, .closing:
+                // Not reading any more; a hang-up or error ends it.
+                if mask & (Epoll.error | Epoll.hangUp) != 0 { closeSocket(id, reason: "connection lost", now: now) }
+            }
+        }
+    }
+
+    /// Reads one connection until EAGAIN, a short read, or its per-wakeup budget.
+    func read(_ id: ConnectionID, fd: Int32, now: Timestamp) {
+        var budget = readBudget
+        while budget > 0 {
+            let wanted = min(readBuffer.count, budget)
+            let n = Glibc.read(fd, readBuffer.baseAddress, wanted)
+            if n > 0 {
+                budget -= n
+                guard feed(id, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), now: now) else { return }
+                if n < wanted { return }
+            } else if n == 0 {
+                closeSocket(id, reason: "closed its connection", now: now)
+                return
+            } else if errno == EINTR {
+                continue
+            } else {
+                if errno != EAGAIN && errno != EWOULDBLOCK { closeSocket(id, reason: "connection lost", now: now) }
+                return
+            }
+        }
+    }
+
+    /// Frames and decodes `bytes`, handing each packet to the broker. Returns false when
+    /// the connection stopped reading (malformed input, or the broker closed it).
+    func feed(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, now: Timestamp) -> Bool {
+        guard let index = connections.index(forKey: id) else { return false }
+        connections.values[index].decoder.append(bytes)
+        while true {
+            let packet: Packet
+            do throws(DecodeError) {
+                guard let frame = try connections.values[index].decoder.next() else { return true }
+                packet = try Packet(frame: frame, version: connections.values[index].version)
+            } catch {
+                malformed(id, at: index, error, now: now)
+                return false
+            }
+            if case .connect(let connect) = packet, connections.values[index].version == nil {
+                noteConnect(connect, at: index)
+            }
+            let firstNew = actions.count
+            broker.handle(.packet(id, packet), now: now, into: &actions)
+            markClosing(from: firstNew)
+            guard connections.values[index].state == .open else { return false }
+        }
+    }
+
+    /// The version decides how every later packet of the connection is decoded, so it is
+    /// set at once: more packets may follow in the same read.
+    func noteConnect(_ connect: Connect, at index: Dictionary<ConnectionID, Connection>.Index) {
+        connections.values[index].version = connect.version
+        guard configuration.connectionMessages else { return }
+        connections.values[index].clientID = connect.clientID
+        connections.values[index].cleanStart = connect.cleanStart
+        connections.values[index].keepAlive = connect.keepAlive
+    }
+
+    func malformed(_ id: ConnectionID, at index: Dictionary<ConnectionID, Connection>.Index, _ error: DecodeError,
+                   now: Timestamp) {
+        if connections.values[index].version == nil, let version = error.connectVersion {
+            connections.values[index].version = version
+        }
+        connections.values[index].state = .inputStopped
+        connections.values[index].decoder = FrameDecoder(maximumPacketSize: connections.values[index].decoder.maximumPacketSize)
+        updateInterest(at: index)
+        logger.info("Client \(describe(connections.values[index])) sent bad data: \(error)")
+        let firstNew = actions.count
+        broker.handle(.malformed(id, error), now: now, into: &actions)
+        markClosing(from: firstNew)
+    }
+
+    /// Connections the broker closed stop reading at once: their later bytes, even from
+    /// the same read, are dropped (MQTT-3.1.4-5 for a refused CONNECT).
+    func markClosing(from start: Int) {
+        var i = start
+        while i < actions.count {
+            if case .close(let closed) = actions[i], let index = connections.index(forKey: closed),
+               connections.values[index].state != .closing {
+                connections.values[index].state = .closing
+                updateInterest(at: index)
+            }
+            i += 1
+        }
+    }
+
+    /// "clientid" when the client sent CONNECT, otherwise its address.
+    func describe(_ connection: Connection) -> String {
+        if let clientID = connection.clientID, !clientID.isEmpty { return clientID }
+        return connection.peer
+    }
+}

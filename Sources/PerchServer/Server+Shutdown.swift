@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Logging
+import PerchBroker
+
+extension Server {
+    /// SIGTERM and SIGINT shut the server down cleanly, then call `completion` (the
+    /// executable exits 0 there). The signals' default actions are ignored from now on.
+    /// Call it before `start()`, from the thread that set the server up (never from `queue`).
+    public func handleSignals(completion: @escaping @Sendable () -> Void) {
+        let registered = DispatchSemaphore(value: 0)
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { [weak self] in
+                self?.logger.notice("Received signal \(number), shutting down")
+                self?.performShutdown(completion: completion)
+            }
+            source.setRegistrationHandler { registered.signal() }
+            source.resume()
+            signalSources.append(source)
+        }
+        // Until libdispatch has registered a source, the signal is ignored: wait, so that a
+        // SIGTERM sent once the start-up log is out is never lost.
+        for _ in 0..<2 { registered.wait() }
+    }
+
+    /// Stop accepting; the broker DISCONNECTs every client (v5: 0x8B Server shutting
+    /// down); apply, commit, flush; close every socket; write the store's final snapshot.
+    func performShutdown(completion: @escaping @Sendable () -> Void) {
+        guard !isShuttingDown else {
+            completion()
+            return
+        }
+        let now = MonotonicClock.now()
+        for listener in listeners {
+            epoll?.update(Epoll.delete, listener.fd, mask: 0, token: 0)
+            close(listener.fd)
+        }
+        listeners = []
+        broker.handle(.shutdown, now: now, into: &actions)
+        finishBatch(now: now)
+        isShuttingDown = true
+        for id in Array(connections.keys) {
+            markClosed(id)
+            closeSocket(id, reason: nil, now: now)
+        }
+        actions.removeAll()
+        do {
+            try store.close(now: now)
+        } catch {
+            logger.error("Persistence: could not write the final snapshot: \(error)")
+        }
+        readSource?.cancel()
+        timer?.cancel()
+        for source in signalSources { source.cancel() }
+        signalSources = []
+        epoll = nil
+        logger.notice("Perch stopped")
+        completion()
+    }
+
+    func logStart(retained: Int) {
+        logger.notice("Perch starting")
+        if let location = store.location {
+            logger.notice("Persistence: data directory \(configuration.persistenceLocation) (\(location)), \(retained) retained messages loaded")
+        } else {
+            logger.notice("Persistence: off")
+        }
+        for listener in listeners {
+            logger.notice("Opening listen socket on \(listener.name)")
+        }
+        logger.notice("Connection ceiling: \(connectionLimit) (file descriptors and max_connections)")
+    }
+}

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import PerchBroker
+
+extension Server {
+    /// Writes every touched connection's output with one `sendmsg` each; closes the ones
+    /// the broker closed once their output is out.
+    func flushTouched(now: Timestamp) {
+        var i = 0
+        while i < touched.count {
+            let id = touched[i]
+            i += 1
+            guard let index = connections.index(forKey: id) else { continue }
+            connections.values[index].touched = false
+            flush(id, at: index, now: now)
+        }
+        touched.removeAll(keepingCapacity: true)
+    }
+
+    func flush(_ id: ConnectionID, at index: Dictionary<ConnectionID, Connection>.Index, now: Timestamp) {
+        if connections.values[index].pendingOutput > 0 {
+            guard write(at: index) else {
+                closeSocket(id, reason: "connection lost", now: now)
+                return
+            }
+        }
+        if connections.values[index].state == .closing {
+            guard connections.values[index].pendingOutput > 0 else {
+                closeSocket(id, reason: nil, now: now)
+                return
+            }
+            if connections.values[index].closeDeadline == nil {
+                connections.values[index].closeDeadline = now.adding(milliseconds: configuration.closeTimeout)
+                lingering.append(id)
+            }
+        }
+        updateInterest(at: index)
+    }
+
+    /// Writes as much pending output as the socket takes. Returns false on a write error.
+    func write(at index: Dictionary<ConnectionID, Connection>.Index) -> Bool {
+        let fd = connections.values[index].fd
+        let start = connections.values[index].outputStart
+        let written = connections.values[index].output.withUnsafeMutableBytes { raw -> Int in
+            var vector = iovec(iov_base: raw.baseAddress! + start, iov_len: raw.count - start)
+            return withUnsafeMutablePointer(to: &vector) { vector in
+                var message = msghdr()
+                message.msg_iov = vector
+                message.msg_iovlen = 1
+                while true {
+                    let n = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                    if n >= 0 { return n }
+                    if errno == EINTR { continue }
+                    return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -1
+                }
+            }
+        }
+        guard written >= 0 else { return false }
+        connections.values[index].outputStart += written
+        if connections.values[index].pendingOutput == 0 {
+            // Idle connections hold no output buffer.
+            connections.values[index].output = []
+            connections.values[index].outputStart = 0
+        } else if connections.values[index].outputStart >= 64 * 1024 {
+            connections.values[index].output.removeFirst(connections.values[index].outputStart)
+            connections.values[index].outputStart = 0
+        }
+        return true
+    }
+
+    /// Registers the interest the connection needs now (EPOLLOUT only while output pends).
+    func updateInterest(at index: Dictionary<ConnectionID, Connection>.Index) {
+        let wanted = connections.values[index].wantedMask
+        guard wanted != connections.values[index].registeredMask, let epoll else { return }
+        connections.values[index].registeredMask = wanted
+        epoll.update(Epoll.modify, connections.values[index].fd, mask: wanted,
+                     token: connections.values[index].id.rawValue)
+    }
+
+    /// Closes the socket and forgets the connection. Reports `.closed` to the broker unless
+    /// the broker closed it itself. `reason` (for connection messages) is nil when the
+    /// close was logged already or needs no line.
+    func closeSocket(_ id: ConnectionID, reason: String?, now: Timestamp) {
+        guard let connection = connections.removeValue(forKey: id) else { return }
+        epoll?.update(Epoll.delete, connection.fd, mask: 0, token: 0)
+        discardInput(connection.fd)
+        close(connection.fd)
+        if connection.closeDeadline != nil { lingering.removeAll { $0 == id } }
+        if configuration.connectionMessages && connection.connected {
+            logger.notice("Client \(describe(connection)) \(reason ?? "disconnected")")
+        }
+        if connection.state != .closing {
+            broker.handle(.closed(id), now: now, into: &actions)
+        }
+        resumeListeners()
+    }
+
+    /// Reads and drops what the peer sent and we did not read, so that closing does not
+    /// turn into a reset that discards our last packets (a DISCONNECT) at the peer.
+    func discardInput(_ fd: Int32) {
+        for _ in 0..<4 where Glibc.read(fd, readBuffer.baseAddress, readBuffer.count) > 0 {}
+    }
+}

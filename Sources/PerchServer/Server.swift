@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import Logging
+import PerchBroker
+import PerchCodec
+import PerchStore
+
+/// The MQTT broker on TCP: listeners, connections and the broker core, all owned by one
+/// serial `DispatchQueue`.
+///
+///     epoll set ──(one Dispatch read source)──▶ accept / read until EAGAIN (bounded)
+///        │                                        │ FrameDecoder → Packet → broker.handle
+///        │                                        ▼
+///        │                              actions: send → connection output
+///        │                                       close → flush, then close
+///        │                                       persist → store
+///        │                              store.commit (durability point)
+///        └◀── EPOLLOUT while output pends ── one sendmsg per touched connection
+///
+/// A timer source fires `.tick` at `broker.nextDeadline`. Everything runs on `queue`; no
+/// locks. Call `start()` once, before the server is shared; afterwards talk to it only
+/// through `shutdown(completion:)` and `handleSignals(completion:)`.
+public final class Server: @unchecked Sendable {
+    public let configuration: ServerConfiguration
+    let logger: Logger
+    let queue: DispatchQueue
+    let store: any BrokerStore
+    var broker: Broker
+
+    var epoll: Epoll?
+    var readSource: (any DispatchSourceRead)?
+    var timer: (any DispatchSourceTimer)?
+    var signalSources: [any DispatchSourceSignal] = []
+    var armedDeadline: Timestamp?
+
+    /// Listening sockets; their epoll tokens count down from `UInt64.max`.
+    var listeners: [(fd: Int32, name: String)] = []
+    var listenersPaused = false
+    /// The bound ports of the listeners, in configuration order (known after `start()`).
+    public private(set) var listeningPorts: [UInt16] = []
+
+    var connections: [ConnectionID: Connection] = [:]
+    var nextConnectionID: UInt64 = 1
+    /// Connections with output to flush at the end of the batch.
+    var touched: [ConnectionID] = []
+    /// Closing connections still flushing their last bytes (each has a `closeDeadline`).
+    var lingering: [ConnectionID] = []
+    /// The broker's actions of the current batch, applied in order.
+    var actions: [BrokerAction] = []
+    /// One read buffer shared by every connection.
+    var readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    /// Bytes read from one connection per wakeup, so one flooder cannot starve the others.
+    let readBudget = 256 * 1024
+    /// Lingering after a batch: at most this many extra waits of this many nanoseconds.
+    let maxLingers = 8
+    let lingerNanoseconds = 100_000
+    /// Connection ceiling from the file-descriptor limit and `max_connections`.
+    var connectionLimit = Int.max
+    /// QoS 0 PUBLISH packets dropped for slow readers since start.
+    public internal(set) var droppedPublishes = 0
+    var isShuttingDown = false
+
+    /// A server with the store `configuration` asks for: a `FileStore` in
+    /// `persistenceLocation` when `persistence` is on, otherwise nothing is kept.
+    public convenience init(configuration: ServerConfiguration, logger: Logger,
+                            queue: DispatchQueue = DispatchQueue(label: "perch")) throws(ServerError) {
+        let store: any BrokerStore = configuration.persistence
+            ? FileStore(directory: configuration.persistenceLocation, autosaveInterval: configuration.autosaveInterval)
+            : NullStore()
+        try self.init(configuration: configuration, store: store, logger: logger, queue: queue)
+    }
+
+    public init(configuration: ServerConfiguration, store: any BrokerStore, logger: Logger,
+                queue: DispatchQueue) throws(ServerError) {
+        guard !configuration.listeners.isEmpty else { throw ServerError("no listener configured") }
+        self.configuration = configuration
+        self.store = store
+        self.logger = logger
+        self.queue = queue
+        self.broker = Broker(configuration: configuration.broker)
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// Opens the store, binds every listener and starts serving. Throws (and leaves nothing
+    /// open) when the store cannot be read or a listener cannot be bound.
+    public func start() throws(ServerError) {
+        let now = MonotonicClock.now()
+        let retained: [Message]
+        do {
+            retained = try store.open(now: now)
+        } catch {
+            throw ServerError("persistence: \(error)")
+        }
+        broker = Broker(configuration: configuration.broker, retained: retained)
+        let epoll = try Epoll()
+        self.epoll = epoll
+        do throws(ServerError) {
+            try bindListeners(epoll)
+        } catch {
+            for listener in listeners { close(listener.fd) }
+            listeners = []
+            listeningPorts = []
+            epoll.close()
+            self.epoll = nil
+            throw error
+        }
+        signal(SIGPIPE, SIG_IGN)
+        applyConnectionLimit()
+        logStart(retained: retained.count)
+        startSources(epoll)
+    }
+
+    /// Stops accepting, sends every client DISCONNECT (v5: 0x8B), flushes, closes the
+    /// connections and the store, then calls `completion` on the server's queue.
+    public func shutdown(completion: @escaping @Sendable () -> Void) {
+        queue.async { [self] in performShutdown(completion: completion) }
+    }
+
+    func bindListeners(_ epoll: Epoll) throws(ServerError) {
+        for (index, listener) in configuration.listeners.enumerated() {
+            let (fd, port) = try Socket.listen(listener)
+            let name = ServerConfiguration.Listener(address: listener.address, port: port).description
+            listeners.append((fd, name))
+            listeningPorts.append(port)
+            epoll.update(Epoll.add, fd, mask: Epoll.readable, token: UInt64.max - UInt64(index))
+        }
+    }
+
+    func applyConnectionLimit() {
+        let files = ResourceLimits.raiseFileLimit()
+        // Keep a few descriptors for listeners, the store, epoll and Dispatch.
+        let byFiles = max(1, files - listeners.count - 16)
+        connectionLimit = configuration.maxConnections >= 0 ? min(configuration.maxConnections, byFiles) : byFiles
+    }
+
+    func startSources(_ epoll: Epoll) {
+        let source = DispatchSource.makeReadSource(fileDescriptor: epoll.fd, queue: queue)
+        source.setEventHandler { [weak self] in self?.handleReadiness() }
+        source.setCancelHandler { epoll.close() }
+        source.resume()
+        readSource = source
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.setEventHandler { [weak self] in self?.handleTimer() }
+        timer.schedule(deadline: .distantFuture)
+        timer.resume()
+        self.timer = timer
+        queue.async { [self] in rearmTimer(now: MonotonicClock.now()) }
+    }
+}
+
+extension Server {
+    /// `droppedPublishes`, read on the server's queue (call from outside it).
+    package func droppedPublishesForTesting() -> Int { queue.sync { droppedPublishes } }
+}

@@ -1,0 +1,58 @@
+import Logging
+import PerchBroker
+
+/// Everything a `Server` needs to run: where to listen, the broker's limits, persistence,
+/// connection limits and logging. The defaults are Perch's no-config-file defaults:
+/// localhost on 1883 (IPv4 and IPv6), anonymous clients allowed, retained messages kept in
+/// `./perch-data`. `ConfigFile` builds one from a mosquitto.conf-style file.
+public struct ServerConfiguration: Sendable, Hashable {
+    /// One TCP listener. `address` is a numeric IPv4 or IPv6 address (`127.0.0.1`, `::1`,
+    /// `0.0.0.0`, `::`); port 0 asks the kernel for a free port (tests).
+    public struct Listener: Sendable, Hashable, CustomStringConvertible {
+        public var address: String
+        public var port: UInt16
+        public init(address: String, port: UInt16) {
+            self.address = address
+            self.port = port
+        }
+        public var description: String { address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)" }
+    }
+
+    /// Where log lines go (`log_dest`).
+    public enum LogDestination: Sendable, Hashable {
+        case stdout
+        case stderr
+    }
+
+    public var listeners: [Listener] = [
+        Listener(address: "127.0.0.1", port: 1883),
+        Listener(address: "::1", port: 1883),
+    ]
+    public var broker = BrokerConfiguration()
+    /// `persistence`: keep retained messages in `persistenceLocation`.
+    public var persistence = true
+    /// `persistence_location`: the data directory (holds `perch.db`).
+    public var persistenceLocation = "./perch-data"
+    /// `autosave_interval`: seconds between snapshots of changed state (0: only at shutdown).
+    public var autosaveInterval: Int64 = 1800
+    /// `max_connections`: connections beyond this are accepted and closed at once
+    /// (-1: limited only by the file-descriptor limit).
+    public var maxConnections = -1
+    /// The most verbose level logged (`log_type`); nil logs nothing (`log_type none`).
+    /// The server logs through the `Logger` it is given; the `perch` executable builds
+    /// that logger from this and `logDestination`.
+    public var logLevel: Logger.Level? = .info
+    /// `log_dest`.
+    public var logDestination = LogDestination.stderr
+    /// `connection_messages`: log clients connecting and disconnecting.
+    public var connectionMessages = true
+    /// Pending output per connection above which QoS 0 PUBLISH packets to it are dropped.
+    public var outputSoftLimit = 1 << 20
+    /// Pending output per connection above which the connection is closed.
+    public var outputHardLimit = 8 << 20
+    /// Milliseconds a connection the broker closed may take to read its last packets
+    /// (a DISCONNECT, say) before the socket is closed anyway.
+    public var closeTimeout: Int64 = 10_000
+
+    public init() {}
+}

@@ -1,0 +1,135 @@
+import PerchBroker
+import PerchCodec
+
+/// Drives a `Broker` with a virtual clock and records its actions per connection, for
+/// scenario tests without sockets.
+///
+///     let h = BrokerHarness()
+///     let c = h.connect("sensor", version: .v5)      // .opened + CONNECT
+///     h.send(c, .pingreq)
+///     #expect(h.take(c) == [.pingresp])
+///     h.advance(seconds: 90)                          // fires .tick at every due deadline
+public final class BrokerHarness {
+    public let broker: Broker
+    /// The virtual clock.
+    public private(set) var now: Timestamp
+    /// Every action, in order.
+    public private(set) var actions: [BrokerAction] = []
+    private var sentPackets: [ConnectionID: [Packet]] = [:]
+    private var closedConnections: Set<ConnectionID> = []
+    /// Every `.persist` change, in order.
+    public private(set) var persisted: [StoreChange] = []
+    private var nextConnection: UInt64 = 1
+    /// The protocol version of each connection, from the CONNECT the harness sent.
+    private var versions: [ConnectionID: ProtocolVersion] = [:]
+
+    public init(configuration: BrokerConfiguration = BrokerConfiguration(), retained: [Message] = [],
+                start: Timestamp = Timestamp(milliseconds: 1_000_000)) {
+        broker = Broker(configuration: configuration, retained: retained)
+        now = start
+    }
+
+    /// Feeds one event at the current virtual time.
+    public func handle(_ event: BrokerEvent) {
+        var batch: [BrokerAction] = []
+        broker.handle(event, now: now, into: &batch)
+        record(batch)
+    }
+
+    private func record(_ batch: [BrokerAction]) {
+        for action in batch {
+            actions.append(action)
+            switch action {
+            case .send(let id, let packet):
+                precondition(!closedConnections.contains(id), "packet sent after close on \(id)")
+                checkWire(packet, version: versions[id] ?? .v311)
+                sentPackets[id, default: []].append(packet)
+            case .close(let id): closedConnections.insert(id)
+            case .persist(let change): persisted.append(change)
+            }
+        }
+    }
+
+    /// A new connection (`.opened`).
+    public func open() -> ConnectionID {
+        let id = ConnectionID(nextConnection)
+        nextConnection += 1
+        handle(.opened(id))
+        return id
+    }
+
+    public func send(_ connection: ConnectionID, _ packet: Packet) {
+        if case .connect(let connect) = packet, versions[connection] == nil { versions[connection] = connect.version }
+        handle(.packet(connection, packet))
+    }
+
+    /// Every packet the broker sends must encode at the size the codec states and decode
+    /// back to itself for the connection's version (3.1.1 for a connection without CONNECT).
+    private func checkWire(_ packet: Packet, version: ProtocolVersion) {
+        var bytes: [UInt8] = []
+        packet.encode(version: version, into: &bytes)
+        precondition(bytes.count == packet.encodedSize(version: version), "encodedSize differs for \(packet)")
+        var framer = FrameDecoder()
+        framer.append(bytes)
+        guard let frame = try? framer.next(), let decoded = try? Packet(frame: frame, version: version) else {
+            preconditionFailure("\(packet) does not decode for \(version)")
+        }
+        if version == .v5 || !packet.hasVersionSpecificFields {
+            precondition(decoded == packet, "\(packet) decodes as \(decoded) for \(version)")
+        }
+    }
+    public func malformed(_ connection: ConnectionID, _ error: DecodeError) { handle(.malformed(connection, error)) }
+    /// The transport reports the connection gone (`.closed`).
+    public func drop(_ connection: ConnectionID) {
+        closedConnections.insert(connection)
+        handle(.closed(connection))
+    }
+    public func shutdown() { handle(.shutdown) }
+
+    /// Moves the clock, firing `.tick` at every `nextDeadline` on the way.
+    public func advance(milliseconds: Int64) {
+        let target = now.adding(milliseconds: milliseconds)
+        while let deadline = broker.nextDeadline, deadline <= target {
+            if deadline > now { now = deadline }
+            handle(.tick)
+        }
+        now = target
+    }
+
+    public func advance(seconds: Int64) { advance(milliseconds: seconds * 1000) }
+
+    /// Everything sent to the connection so far.
+    public func sent(_ connection: ConnectionID) -> [Packet] { sentPackets[connection] ?? [] }
+
+    /// What was sent to the connection since the last `take`, and forgets it.
+    public func take(_ connection: ConnectionID) -> [Packet] {
+        defer { sentPackets[connection] = [] }
+        return sentPackets[connection] ?? []
+    }
+
+    /// Whether the broker closed the connection (or the harness dropped it).
+    public func closed(_ connection: ConnectionID) -> Bool { closedConnections.contains(connection) }
+
+    /// Puts packets back as not yet taken (used by helpers that filter what they took).
+    func putBack(_ packets: [Packet], on connection: ConnectionID) {
+        sentPackets[connection, default: []].append(contentsOf: packets)
+    }
+
+    /// Forgets recorded store changes.
+    public func clearPersisted() { persisted.removeAll() }
+}
+
+extension Packet {
+    /// Whether encoding for 3.1/3.1.1 drops fields of this value (properties, reason codes),
+    /// so that it cannot decode back to the same value.
+    fileprivate var hasVersionSpecificFields: Bool {
+        switch self {
+        case .connack(let ack): return !ack.properties.isEmpty || ack.reason != .success
+        case .publish(let publish): return !publish.properties.isEmpty
+        case .puback(let ack), .pubrec(let ack), .pubrel(let ack), .pubcomp(let ack):
+            return !ack.properties.isEmpty || ack.reason != .success
+        case .suback, .unsuback, .disconnect, .auth, .connect: return true
+        case .subscribe, .unsubscribe, .pingreq, .pingresp: return false
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import PerchBroker
+import PerchCodec
+import PerchTestKit
+import Testing
+
+@Suite("Retained messages")
+struct RetainedTests {
+    @Test("[v311 MQTT-3.3.1-5] [v311 MQTT-3.3.1-6] [v311 MQTT-3.3.1-8] retained message stored and sent to new subscribers with RETAIN=1")
+    func storeAndSend() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        h.publish(p, "a/b", "v", qos: .atLeastOnce, id: 1, retain: true)
+        #expect(h.broker.retainedMessages.map(\.topic.string) == ["a/b"])
+        guard case .retain(let stored)? = h.persisted.first else {
+            Issue.record("no persist action")
+            return
+        }
+        #expect(stored.payload == bytes("v") && stored.qos == .atLeastOnce)
+        let s = h.connected("s")
+        h.subscribe(s, "a/+", qos: .exactlyOnce)
+        let got = publishes(h.take(s))
+        #expect(got.count == 1)
+        #expect(got.first?.retain == true && got.first?.qos == .atLeastOnce)
+    }
+
+    @Test("[v311 MQTT-3.3.1-7] [v5 MQTT-3.3.1-5] a new retained message replaces the old one")
+    func replace() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        h.publish(p, "t", "old", retain: true)
+        h.publish(p, "t", "new", retain: true)
+        #expect(h.broker.retainedMessages.map(\.payload) == [bytes("new")])
+    }
+
+    @Test("[v311 MQTT-3.3.1-10] [v311 MQTT-3.3.1-11] [v5 MQTT-3.3.1-6] [v5 MQTT-3.3.1-7] empty retained payload clears and is not stored")
+    func clear() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        h.publish(p, "t", "v", retain: true)
+        h.clearPersisted()
+        let s = h.connected("s")
+        h.subscribe(s, "t")
+        _ = h.take(s)
+        h.publish(p, "t", "", retain: true)
+        #expect(publishes(h.take(s)).count == 1) // still forwarded to current subscribers
+        #expect(h.broker.retainedMessages.isEmpty)
+        guard case .clearRetained(let cleared)? = h.persisted.first else {
+            Issue.record("no clear action")
+            return
+        }
+        #expect(cleared.string == "t")
+        let late = h.connected("late")
+        h.subscribe(late, "t")
+        #expect(h.take(late).isEmpty)
+    }
+
+    @Test("[v311 MQTT-3.3.1-12] [v5 MQTT-3.3.1-8] RETAIN=0 leaves the retained message alone")
+    func retainZero() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        h.publish(p, "t", "kept", retain: true)
+        h.publish(p, "t", "plain")
+        #expect(h.broker.retainedMessages.map(\.payload) == [bytes("kept")])
+    }
+
+    @Test("[v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12] established subscriptions get RETAIN=0")
+    func forwardedRetainZero() {
+        let h = BrokerHarness()
+        let s = h.connected("s")
+        h.subscribe(s, "t")
+        let p = h.connected("p")
+        h.publish(p, "t", retain: true)
+        #expect(publishes(h.take(s)).first?.retain == false)
+    }
+
+    @Test("[v5 MQTT-3.3.1-13] Retain As Published forwards the RETAIN flag as received")
+    func retainAsPublished() {
+        let h = BrokerHarness()
+        let s = h.connected("s", version: .v5)
+        h.subscribe(s, "t", retainAsPublished: true)
+        let p = h.connected("p")
+        h.publish(p, "t", retain: true)
+        h.publish(p, "t", "plain")
+        #expect(publishes(h.take(s)).map(\.retain) == [true, false])
+    }
+
+    @Test("[v5 MQTT-3.3.1-9] [v5 MQTT-3.3.1-10] [v5 MQTT-3.3.1-11] Retain Handling 0, 1, 2")
+    func retainHandling() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        h.publish(p, "t", retain: true)
+        let s = h.connected("s", version: .v5)
+        h.subscribe(s, "t", retainHandling: .sendOnSubscribe)
+        h.subscribe(s, "t", retainHandling: .sendOnSubscribe)
+        #expect(publishes(h.take(s)).count == 2)
+        h.subscribe(s, "#", retainHandling: .sendOnNewSubscribe)
+        h.subscribe(s, "#", retainHandling: .sendOnNewSubscribe)
+        #expect(publishes(h.take(s)).count == 1)
+        h.subscribe(s, "+", retainHandling: .doNotSend)
+        #expect(h.take(s).isEmpty)
+    }
+
+    @Test("[v311 MQTT-3.8.4-3] re-subscribing re-sends retained messages (3.1.1)")
+    func resubscribeResends() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        h.publish(p, "t", retain: true)
+        let s = h.connected("s")
+        h.subscribe(s, "t")
+        h.subscribe(s, "t")
+        #expect(publishes(h.take(s)).count == 2)
+    }
+
+    @Test("[v311 MQTT-4.7.2-1] retained $ topics are not matched by wildcard-first filters; a/# matches a")
+    func retainedMatching() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        for t in ["$SYS/x", "a", "a/b", "a/b/c", "b"] { h.publish(p, t, t, retain: true) }
+        let s = h.connected("s")
+        h.subscribe(s, "#")
+        #expect(Set(publishes(h.take(s)).map(\.topic)) == ["a", "a/b", "a/b/c", "b"])
+        h.subscribe(s, "a/#")
+        #expect(Set(publishes(h.take(s)).map(\.topic)) == ["a", "a/b", "a/b/c"])
+        h.subscribe(s, "+/+")
+        #expect(Set(publishes(h.take(s)).map(\.topic)) == ["a/b"])
+        h.subscribe(s, "$SYS/+")
+        #expect(Set(publishes(h.take(s)).map(\.topic)) == ["$SYS/x"])
+    }
+
+    @Test("[v5 interp] retained messages given at init are served; expired ones are not")
+    func initialAndExpired() {
+        let start = Timestamp(milliseconds: 1_000_000)
+        let fresh = Message(topic: topic("a"), payload: bytes("1"), qos: .atMostOnce, retain: true)
+        let stale = Message(topic: topic("b"), payload: bytes("2"), qos: .atMostOnce, retain: true,
+                            expiry: start.adding(seconds: 5))
+        let h = BrokerHarness(retained: [fresh, stale], start: start)
+        #expect(h.broker.statistics.retainedMessages == 2)
+        h.advance(seconds: 6)
+        let s = h.connected("s", version: .v5)
+        h.subscribe(s, "#")
+        #expect(publishes(h.take(s)).map(\.topic) == ["a"])
+    }
+
+    @Test("[v311 MQTT-3.1.2.7] retained messages are not session state: they survive session end")
+    func notSessionState() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        h.publish(p, "t", retain: true)
+        h.send(p, .disconnect(Disconnect()))
+        #expect(h.broker.statistics.sessions == 0)
+        #expect(h.broker.retainedMessages.count == 1)
+    }
+}

@@ -1,0 +1,74 @@
+@testable import PerchBroker
+import PerchCodec
+import Testing
+
+@Suite("TopicTree, RetainedIndex, TimerQueue")
+struct TopicTreeTests {
+    private func matches(_ tree: TopicTree, _ topicName: String) -> Set<Int32> {
+        var found: Set<Int32> = []
+        var shared: [TopicTree.SharedMatch] = []
+        tree.forEachMatch(topicLevels(topicName), shared: &shared) { session, _ in found.insert(session) }
+        return found
+    }
+
+    private let options = SubscriptionOptions(qos: .atMostOnce, noLocal: false, retainAsPublished: false,
+                                              retainHandling: .sendOnSubscribe, identifier: nil)
+
+    @Test("[v311 MQTT-4.7.1-2] [v311 MQTT-4.7.1-3] trie matching of + and #, empty levels")
+    func matching() {
+        var tree = TopicTree()
+        let filters = ["a/b", "a/+", "a/#", "#", "+/+", "/+", "+", "a//c", "a/+/c"]
+        for (index, f) in filters.enumerated() { tree.insert(filter: f, session: Int32(index), options: options) }
+        #expect(matches(tree, "a/b") == [0, 1, 2, 3, 4])
+        #expect(matches(tree, "a") == [2, 3, 6])
+        #expect(matches(tree, "/x") == [3, 4, 5])
+        #expect(matches(tree, "a//c") == [2, 3, 7, 8])
+        #expect(matches(tree, "$SYS/a") == [])
+    }
+
+    @Test("[v311 MQTT-3.10.4-1] removal prunes empty nodes and keeps others")
+    func removal() {
+        var tree = TopicTree()
+        tree.insert(filter: "a/b/c", session: 1, options: options)
+        tree.insert(filter: "a/b", session: 2, options: options)
+        tree.remove(filter: "a/b/c", session: 1)
+        #expect(matches(tree, "a/b/c") == [])
+        #expect(matches(tree, "a/b") == [2])
+        tree.remove(filter: "a/b", session: 2)
+        #expect(tree.liveNodeCount == 1)
+        tree.insert(filter: "x/y", session: 3, options: options)
+        #expect(matches(tree, "x/y") == [3])
+    }
+
+    @Test("[v311 MQTT-3.3.1-5] retained index set, clear, match")
+    func retained() {
+        var index = RetainedIndex()
+        for t in ["a", "a/b", "$SYS/x"] {
+            index.set(Message(topic: TopicName(unchecked: t), payload: [1], qos: .atMostOnce, retain: true))
+        }
+        #expect(index.count == 3)
+        #expect(Set(index.matching(topicLevels("a/#")).map(\.topic.string)) == ["a", "a/b"])
+        let first = index.clear("a")
+        let second = index.clear("a")
+        #expect(first && !second)
+        #expect(Set(index.all.map(\.topic.string)) == ["a/b", "$SYS/x"])
+        #expect(index.matching(topicLevels("+/x")).isEmpty)
+    }
+
+    @Test("[v5 interp] timer heap pops in deadline order")
+    func timers() {
+        var queue = TimerQueue()
+        var generator = SystemRandomNumberGenerator()
+        var deadlines: [Int64] = []
+        for i in 0..<200 {
+            let ms = Int64.random(in: 0..<1000, using: &generator)
+            deadlines.append(ms)
+            queue.schedule(.connectTimeout(ConnectionID(UInt64(i))), at: Timestamp(milliseconds: ms))
+        }
+        var popped: [Int64] = []
+        while let deadline = queue.nextDeadline, queue.popDue(now: Timestamp(milliseconds: 1000)) != nil {
+            popped.append(deadline.milliseconds)
+        }
+        #expect(popped == deadlines.sorted())
+    }
+}

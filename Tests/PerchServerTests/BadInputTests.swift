@@ -1,0 +1,176 @@
+import PerchCodec
+import PerchServer
+import PerchTestKit
+import Testing
+
+/// Bad input, slow readers and dead peers over loopback: one bad connection never harms
+/// the others.
+@Suite("End to end: bad input and back-pressure")
+struct BadInputTests {
+    /// A subscriber on `topic` and a publisher, both connected with `version`.
+    func pair(_ test: TestServer, _ version: ProtocolVersion, topic: String) throws -> (RawClient, RawClient) {
+        let subscriber = try RawClient(port: test.port)
+        try subscriber.connect(version: version, clientID: "good-sub")
+        try subscriber.subscribe(topic, qos: .atLeastOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: version, clientID: "good-pub")
+        return (subscriber, publisher)
+    }
+
+    /// Publishes one QoS 1 message and checks that `subscriber` gets it.
+    func expectServed(_ publisher: RawClient, _ subscriber: RawClient, topic: String, id: UInt16) throws {
+        try publisher.publish(topic, [UInt8(id)], qos: .atLeastOnce, packetID: id)
+        _ = try publisher.receive { if case .puback = $0 { return true } else { return false } }
+        let delivered = try subscriber.receivePublish()
+        #expect(delivered.payload == [UInt8(id)])
+        if let packetID = delivered.packetID { try subscriber.send(.puback(PubAck(packetID: packetID))) }
+    }
+
+    @Test("[v5 MQTT-3.3.1-4] PUBLISH with QoS 3 gets DISCONNECT 0x81 and a close; another client keeps being served")
+    func malformedV5() throws {
+        let test = try TestServer()
+        defer { test.stop() }
+        let (subscriber, publisher) = try pair(test, .v5, topic: "ok")
+        let bad = try RawClient(port: test.port)
+        try bad.connect(version: .v5, clientID: "bad")
+        try bad.sendRaw([0x36, 0x03, 0x00, 0x01, 0x61])   // PUBLISH, QoS bits 11
+        let packets = try #require(bad.expectClosed())
+        #expect(packets == [.disconnect(Disconnect(reason: .malformedPacket))])
+        try expectServed(publisher, subscriber, topic: "ok", id: 1)
+    }
+
+    @Test("[v311 MQTT-3.3.1-4] PUBLISH with QoS 3 closes the connection; another client keeps being served")
+    func malformedV311() throws {
+        let test = try TestServer()
+        defer { test.stop() }
+        let (subscriber, publisher) = try pair(test, .v311, topic: "ok")
+        let bad = try RawClient(port: test.port)
+        try bad.connect(version: .v311, clientID: "bad")
+        try bad.sendRaw([0x36, 0x03, 0x00, 0x01, 0x61] + [UInt8](repeating: 0xFF, count: 100))
+        #expect(try #require(bad.expectClosed()).isEmpty)
+        try expectServed(publisher, subscriber, topic: "ok", id: 2)
+    }
+
+    @Test("[v5 interp] a packet over max_packet_size is refused from its fixed header: DISCONNECT 0x95 before the body")
+    func oversizeFromHeader() throws {
+        let test = try TestServer { $0.broker.maxPacketSize = 1024 }
+        defer { test.stop() }
+        let client = try RawClient(port: test.port)
+        try client.connect(version: .v5, clientID: "big")
+        // PUBLISH announcing 1 MiB; the body is never sent, so only the header can be judged.
+        try client.sendRaw([0x30, 0x80, 0x80, 0x40])
+        let packets = try #require(client.expectClosed())
+        #expect(packets == [.disconnect(Disconnect(reason: .packetTooLarge))])
+    }
+
+    @Test("[v5 interp] a subscriber that stops reading does not stall the publisher or other subscribers; QoS 0 to it is dropped")
+    func slowSubscriber() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 64 * 1024
+            $0.outputHardLimit = 64 << 20
+        }
+        defer { test.stop() }
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
+        try stalled.connect(version: .v311, clientID: "stalled")
+        try stalled.subscribe("flood", qos: .atMostOnce)
+        let (subscriber, publisher) = try pair(test, .v311, topic: "flood")
+        let payload = [UInt8](repeating: 0x55, count: 1024)
+        // 80 rounds of 50 KiB (4 MiB in all, far beyond the stalled socket's buffers and the
+        // soft limit); the healthy subscriber drains each round, so it stays under the limit.
+        let rounds = 80, perRound = 50
+        var received = 0
+        for _ in 0..<rounds {
+            for _ in 0..<perRound { try publisher.publish("flood", payload) }
+            for _ in 0..<perRound {
+                #expect(try subscriber.receivePublish(timeout: 10).payload.count == 1024)
+                received += 1
+            }
+        }
+        try publisher.publish("flood", [0xEE], qos: .atLeastOnce, packetID: 9)
+        _ = try publisher.receive(timeout: 10) { if case .puback = $0 { return true } else { return false } }
+        #expect(try subscriber.receivePublish(timeout: 10).payload == [0xEE])
+        #expect(received == rounds * perRound)
+        #expect(test.droppedPublishes > 0)
+        stalled.close()
+    }
+
+    @Test("[v311 MQTT-3.1.2-24] [v5 MQTT-3.1.2-22] a half-open client is closed by keep-alive")
+    func keepAlive() throws {
+        let test = try TestServer()
+        defer { test.stop() }
+        for version in [ProtocolVersion.v311, .v5] {
+            let client = try RawClient(port: test.port)
+            try client.connect(version: version, clientID: "silent-\(version.rawValue)", keepAlive: 1)
+            // Silent from here on, like a peer whose network vanished: closed after 1.5 s.
+            let packets = try #require(client.expectClosed(timeout: 5))
+            if version == .v5 { #expect(packets.allSatisfy { $0 == .disconnect(Disconnect(reason: .keepAliveTimeout)) }) }
+        }
+    }
+
+    @Test("[v311 MQTT-3.1.4-5] bytes after a refused CONNECT are ignored; the connection closes")
+    func refusedConnect() throws {
+        let test = try TestServer { $0.broker.allowAnonymous = false }
+        defer { test.stop() }
+        let client = try RawClient(port: test.port)
+        let ack = try client.connect(version: .v311, clientID: "anon")
+        #expect(ack.reason.isFailure)
+        try? client.publish("x", [1])
+        #expect(try #require(client.expectClosed()).isEmpty)
+    }
+}
+
+extension BadInputTests {
+    @Test("[v5 interp] a stalled QoS 1 subscriber whose output passes the hard limit is closed; the publisher is still served")
+    func hardLimitCloses() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 16 * 1024
+            $0.outputHardLimit = 128 * 1024
+        }
+        defer { test.stop() }
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
+        try stalled.connect(version: .v311, clientID: "stalled")
+        try stalled.subscribe("big", qos: .atLeastOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "pub")
+        let payload = [UInt8](repeating: 0xAB, count: 256 * 1024)
+        // 20 QoS 1 messages of 256 KiB fit the in-flight window, but not the socket buffers
+        // and the hard limit.
+        for id in UInt16(1)...20 {
+            try publisher.publish("big", payload, qos: .atLeastOnce, packetID: id)
+            _ = try publisher.receive(timeout: 10) { if case .puback = $0 { return true } else { return false } }
+        }
+        #expect(stalled.waitForEOF(timeout: 10))
+        try publisher.send(.pingreq)
+        #expect(try publisher.receive() == .pingresp)
+    }
+}
+
+extension BadInputTests {
+    @Test("[v5 MQTT-3.1.4-3] a taken-over connection that does not read its last bytes is closed after the close timeout")
+    func closeTimeout() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 16 * 1024
+            $0.outputHardLimit = 256 << 20
+            $0.closeTimeout = 1
+        }
+        defer { test.stop() }
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
+        try stalled.connect(version: .v5, clientID: "twin", cleanStart: false)
+        try stalled.subscribe("big", qos: .atLeastOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v5, clientID: "pub")
+        let payload = [UInt8](repeating: 0xCD, count: 1024 * 1024)
+        for id in UInt16(1)...20 {
+            try publisher.publish("big", payload, qos: .atLeastOnce, packetID: id)
+            _ = try publisher.receive(timeout: 10) { if case .puback = $0 { return true } else { return false } }
+        }
+        // Takeover: the broker closes the old connection, whose output cannot drain.
+        let twin = try RawClient(port: test.port)
+        #expect(try twin.connect(version: .v5, clientID: "twin", cleanStart: false).reason == .success)
+        // Reading 20 MiB takes far longer than the 1 ms timeout: the server must have closed
+        // with most of it unsent.
+        var received = 0
+        #expect(stalled.waitForEOF(timeout: 10, discarded: &received))
+        #expect(received < 20 * payload.count / 2)
+    }
+}
