@@ -8,6 +8,7 @@ let package = Package(
     name: "Perch",
     products: [
         .executable(name: "perch", targets: ["perch"]),
+        .executable(name: "perch-bench", targets: ["perch-bench"]),
         .library(name: "PerchServer", targets: ["PerchServer"]),
         .library(name: "PerchBroker", targets: ["PerchBroker"]),
         .library(name: "PerchCodec", targets: ["PerchCodec"]),
@@ -30,6 +31,7 @@ let package = Package(
             name: "perch",
             dependencies: ["PerchServer", .product(name: "Logging", package: "swift-log")]
         ),
+        .executableTarget(name: "perch-bench", dependencies: ["PerchCodec"]),
         .target(name: "PerchTestKit", dependencies: ["PerchCodec", "PerchBroker"]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
