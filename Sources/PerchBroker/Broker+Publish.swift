@@ -138,24 +138,41 @@ extension Broker {
         if message.retain && configuration.retainAvailable { updateRetained(message) }
         defer {
             routeMatches.removeAll(keepingCapacity: true)
+            routeExtra.removeAll(keepingCapacity: true)
             routeIndex.removeAll(keepingCapacity: true)
             routeShared.removeAll(keepingCapacity: true)
         }
         tree.forEachMatch(topicLevels(message.topic.string), shared: &routeShared) { handle, options in
             if options.noLocal && sessions[Int(handle)].clientID == message.origin { return } // [v5 MQTT-3.8.3-3]
-            let qos = min(message.qos, options.qos) // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]
-            let retain = options.retainAsPublished && message.retain // [v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]
-            let ids = options.identifier.map { [$0] } ?? []
+            let delivery = Delivery(message: message,
+                                    qos: min(message.qos, options.qos), // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]
+                                    retain: options.retainAsPublished && message.retain, // [v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]
+                                    subscriptionIdentifiers: options.identifier.map { [$0] } ?? [])
             if let index = routeIndex[handle] {
-                routeMatches[index].1.qos = max(routeMatches[index].1.qos, qos)
-                routeMatches[index].1.retain = routeMatches[index].1.retain || retain
-                routeMatches[index].1.subscriptionIdentifiers += ids
+                routeMatches[index].merged.qos = max(routeMatches[index].merged.qos, delivery.qos)
+                routeMatches[index].merged.retain = routeMatches[index].merged.retain || delivery.retain
+                routeMatches[index].merged.subscriptionIdentifiers += delivery.subscriptionIdentifiers
+                routeExtra.append((handle, delivery))
             } else {
                 routeIndex[handle] = routeMatches.count
-                routeMatches.append((handle, Delivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids)))
+                routeMatches.append((handle, delivery, delivery))
             }
         }
-        for (handle, delivery) in routeMatches { deliver(delivery, to: Int(handle)) }
+        for match in routeMatches {
+            guard match.merged.subscriptionIdentifiers.count > 1 else {
+                // One copy at the highest QoS of the matches [v311 MQTT-3.3.5-1] [v5 MQTT-3.3.4-2],
+                // with the identifier of the match that has one [v5 MQTT-3.3.4-3].
+                deliver(match.merged, to: Int(match.handle))
+                continue
+            }
+            // Several identifiers: one copy per matching subscription, each with its own
+            // identifier and QoS [v5 MQTT-3.3.4-5] (the highest QoS is among them,
+            // [v5 MQTT-3.3.4-2]). A single PUBLISH repeating Subscription Identifier is
+            // legal [v5 MQTT-3.3.4-4], but libmosquitto 2.0 (Debian 12) rejects it as a
+            // duplicate property and drops the connection; mosquitto itself sends copies.
+            deliver(match.first, to: Int(match.handle))
+            for extra in routeExtra where extra.handle == match.handle { deliver(extra.delivery, to: Int(match.handle)) }
+        }
         for match in routeShared { deliverShared(message, to: match) }
     }
 

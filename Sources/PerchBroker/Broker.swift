@@ -29,7 +29,11 @@ public final class Broker {
     var statisticsStorage = BrokerStatistics()
     /// Scratch of `route`, kept to avoid two allocations per message: matching sessions
     /// in match order, and each session's index in it (one delivery per session).
-    var routeMatches: [(Int32, Delivery)] = []
+    /// Per matched session: the merged delivery, and the first match's own delivery (kept
+    /// for the one-copy-per-subscription case, see `route`).
+    var routeMatches: [(handle: Int32, merged: Delivery, first: Delivery)] = []
+    /// Matches beyond a session's first, in match order.
+    var routeExtra: [(handle: Int32, delivery: Delivery)] = []
     var routeIndex: [Int32: Int] = [:]
     var routeShared: [TopicTree.SharedMatch] = []
     /// The time of the event being handled.

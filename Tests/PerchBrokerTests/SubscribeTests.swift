@@ -91,7 +91,7 @@ struct SubscribeTests {
         #expect(got.first?.qos == .exactlyOnce)
     }
 
-    @Test("[v5 MQTT-3.3.4-2] [v5 MQTT-3.3.4-3] [v5 MQTT-3.3.4-4] overlapping v5 subscriptions carry every subscription identifier")
+    @Test("[v5 MQTT-3.3.4-2] [v5 MQTT-3.3.4-3] [v5 MQTT-3.3.4-5] overlapping v5 subscriptions with several identifiers: one copy per subscription, each with its own identifier")
     func overlapV5() {
         let h = BrokerHarness()
         let c = h.connected("a", version: .v5)
@@ -101,9 +101,24 @@ struct SubscribeTests {
         let p = h.connected("p")
         h.publish(p, "a/b", qos: .atLeastOnce, id: 1)
         let got = publishes(h.take(c))
+        #expect(got.count == 3)
+        #expect(got.allSatisfy { $0.properties.subscriptionIdentifiers.count <= 1 })
+        let byID = Dictionary(got.map { ($0.properties.subscriptionIdentifiers.first ?? 0, $0.qos) }, uniquingKeysWith: max)
+        #expect(byID == [5: .atLeastOnce, 7: .atMostOnce, 0: .atMostOnce])
+    }
+
+    @Test("[v5 MQTT-3.3.4-2] [v5 MQTT-3.3.4-3] [v5 MQTT-3.3.4-4] overlapping v5 subscriptions with one identifier: one copy at the highest QoS carrying it")
+    func overlapV5OneIdentifier() {
+        let h = BrokerHarness()
+        let c = h.connected("a", version: .v5)
+        h.subscribe(c, "a/+", qos: .atMostOnce, identifier: 5)
+        h.subscribe(c, "a/#", qos: .exactlyOnce, id: 2)
+        let p = h.connected("p")
+        h.publish(p, "a/b", qos: .exactlyOnce, id: 1)
+        let got = publishes(h.take(c))
         #expect(got.count == 1)
-        #expect(got.first?.qos == .atLeastOnce)
-        #expect(Set(got.first?.properties.subscriptionIdentifiers ?? []) == [5, 7])
+        #expect(got.first?.qos == .exactlyOnce)
+        #expect(got.first?.properties.subscriptionIdentifiers == [5])
     }
 
     @Test("[v311 MQTT-3.8.4-3] [v5 MQTT-3.8.4-3] subscribing to the same filter again replaces it")
