@@ -123,6 +123,7 @@ extension Broker {
         sessions[handle].outboundAliases.removeAll() // aliases live as long as one network connection
         sessions[handle].outboundAliasLimit = connect.version == .v5
             ? min(configuration.outboundTopicAliasMaximum, connect.properties.topicAliasMaximum ?? 0) : 0 // [v5 MQTT-3.1.2-27]
+        durableDirty.insert(clientID)
         return (handle, present)
     }
 
