@@ -23,7 +23,8 @@ final class OrderCheckingStore: BrokerStore, Sendable {
     }
     let state = Mutex(State())
 
-    func open(now: Timestamp) throws(StoreError) -> [Message] { [] }
+    func open(now: Timestamp) throws(StoreError) -> RecoveredState { RecoveredState() }
+    var hasPendingChanges: Bool { state.withLock { $0.pending > 0 } }
     func apply(_ change: StoreChange) { state.withLock { $0.pending += 1 } }
     func commit(now: Timestamp) throws(StoreError) {
         state.withLock { state in
