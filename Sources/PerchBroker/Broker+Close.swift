@@ -64,7 +64,7 @@ extension Broker {
                         session: Int32(handle))
         }
         sessions.remove(handle)
-        durableDirty.insert(session.clientID)
+        if session.expiryInterval > 0 { durableDirty.insert(session.clientID) }
         statisticsStorage.droppedMessages += session.queue.count
         if publishWill, let will = session.delayedWill { self.publishWill(will, origin: session.clientID) }
     }
