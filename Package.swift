@@ -37,6 +37,7 @@ let package = Package(
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchBrokerTests", dependencies: ["PerchBroker", "PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec"]),
+        .testTarget(name: "PerchCrashTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(
             name: "PerchServerTests",
             dependencies: [
