@@ -12,6 +12,8 @@ extension ConfigFile {
         case "persistence": configuration.persistence = try bool(args)
         case "persistence_location": configuration.persistenceLocation = try single(args)
         case "persistence_sync": try persistenceSync(args)
+        case "persistence_compaction_bytes":
+            configuration.persistenceCompactionBytes = try integer(args, 1...Int(Int32.max))
         case "autosave_interval": configuration.autosaveInterval = Int64(try integer(args, 0...Int(Int32.max)))
         case "max_connections": configuration.maxConnections = try integer(args, -1...Int(Int32.max))
         case "max_inflight_messages": configuration.broker.maxInflightMessages = try integer(args, 0...65535)

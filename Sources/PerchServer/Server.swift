@@ -73,7 +73,8 @@ public final class Server: @unchecked Sendable {
                             queue: DispatchQueue = DispatchQueue(label: "perch")) throws(ServerError) {
         let store: any BrokerStore = configuration.persistence
             ? FileStore(directory: configuration.persistenceLocation, policy: configuration.persistenceSync,
-                        autosaveInterval: configuration.autosaveInterval, recover: configuration.recover)
+                        autosaveInterval: configuration.autosaveInterval, recover: configuration.recover,
+                        compactionThreshold: configuration.persistenceCompactionBytes)
             : NullStore()
         try self.init(configuration: configuration, store: store, logger: logger, queue: queue)
     }

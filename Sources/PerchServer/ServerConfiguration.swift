@@ -39,6 +39,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// `persistence_sync`: `always` acknowledges only after fsync (the default);
     /// `interval` fsyncs every `autosaveInterval` seconds (a crash loses what came since).
     public var persistenceSync = FileStore.SyncPolicy.always
+    /// `persistence_compaction_bytes`: compact once the log holds this many bytes (and more
+    /// than the last snapshot). Perch-only; tests make it small to compact constantly.
+    public var persistenceCompactionBytes = 4 << 20
     /// `perch --recover`: start on damaged data files, keeping every valid record.
     public var recover = false
     /// `max_connections`: connections beyond this are accepted and closed at once

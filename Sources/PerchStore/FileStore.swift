@@ -64,9 +64,10 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     public private(set) var syncs = 0
 
     public convenience init(directory: String, policy: SyncPolicy = .always, autosaveInterval: Int64 = 1800,
-                            recover: Bool = false) {
+                            recover: Bool = false, compactionThreshold: Int = 4 << 20) {
         self.init(directory: directory, policy: policy, autosaveInterval: autosaveInterval, recover: recover,
-                  fileSystem: PosixFileSystem(), wallClock: { WallClock.milliseconds() })
+                  fileSystem: PosixFileSystem(), wallClock: { WallClock.milliseconds() },
+                  compactionThreshold: compactionThreshold)
     }
 
     package init(directory: String, policy: SyncPolicy = .always, autosaveInterval: Int64 = 1800,

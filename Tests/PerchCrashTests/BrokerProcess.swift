@@ -28,6 +28,7 @@ final class BrokerProcess {
             persistence_location \(directory)/data
             connection_messages false
             max_inflight_messages 10
+            persistence_compaction_bytes 3000
 
             """
         let configPath = directory + "/perch.conf"
