@@ -143,13 +143,17 @@ extension Broker {
         durableDirty.insert(sessions[handle].clientID)
     }
 
-    /// Emits one `.persist` per session changed by the event: its image, or its end.
-    func emitDurableChanges() {
+    /// Appends one `.persist` per persistent session changed since the last call: its
+    /// image, or its end. The transport calls it once per batch, before the store commits:
+    /// a session touched by many events of the batch is imaged once, and the image (a
+    /// copy-on-write copy) is not held while the next events mutate the session.
+    package func takeDurableChanges(into actions: inout [BrokerAction]) {
+        guard !durableDirty.isEmpty else { return }
         for clientID in durableDirty {
             if let handle = sessions.handle(of: clientID), sessions[handle].expiryInterval > 0 {
-                out.append(.persist(.session(DurableSession(sessions[handle]))))
+                actions.append(.persist(.session(DurableSession(sessions[handle]))))
             } else {
-                out.append(.persist(.sessionEnded(clientID)))
+                actions.append(.persist(.sessionEnded(clientID)))
             }
         }
         durableDirty.removeAll(keepingCapacity: true)

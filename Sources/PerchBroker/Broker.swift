@@ -36,8 +36,8 @@ public final class Broker {
     var now = Timestamp(milliseconds: 0)
     /// The actions of the event being handled (swapped with the caller's array).
     var out: [BrokerAction] = []
-    /// Client ids whose durable session state changed during the event being handled
-    /// (emitted as `.persist` once at its end, `Broker+Persistence`).
+    /// Client ids whose durable session state changed since the transport last took the
+    /// durable changes (once per batch, `Broker+Persistence`).
     var durableDirty: Set<String> = []
 
     public init(configuration: BrokerConfiguration, retained: [Message] = [],
@@ -52,10 +52,7 @@ public final class Broker {
     public func handle(_ event: BrokerEvent, now: Timestamp, into actions: inout [BrokerAction]) {
         self.now = now
         swap(&out, &actions)
-        defer {
-            if !durableDirty.isEmpty { emitDurableChanges() }
-            swap(&out, &actions)
-        }
+        defer { swap(&out, &actions) }
         switch event {
         case .opened(let id): opened(id)
         case .packet(let id, let packet): received(packet, on: id)

@@ -17,8 +17,9 @@ public enum BrokerAction: Sendable {
     case persist(StoreChange)
 }
 
-/// A change to durable state: retained messages, and the state of persistent sessions
-/// (a session with a non-zero expiry) as one image per session per event.
+/// A change to durable state: retained messages (emitted by the event that changes them),
+/// and the state of persistent sessions (a session with a non-zero expiry) as one image
+/// per changed session per batch (`Broker.takeDurableChanges(into:)`).
 public enum StoreChange: Sendable {
     /// Set or replace the retained message of `message.topic`.
     case retain(Message)

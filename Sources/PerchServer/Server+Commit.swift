@@ -13,6 +13,7 @@ extension Server {
     /// next commit. Everything else keeps being served.
     func commitStore(now: Timestamp) {
         defer { durableAcks.removeAll(keepingCapacity: true) }
+        applyDurableChanges()
         let pending = store.hasPendingChanges
         do {
             try store.commit(now: now)
@@ -28,6 +29,15 @@ extension Server {
                 closeSocket(id, reason: "disconnected: its acknowledgement could not be made durable", now: now)
             }
         }
+    }
+}
+
+extension Server {
+    /// Hands the store the images of the persistent sessions the batch changed.
+    func applyDurableChanges() {
+        var changes: [BrokerAction] = []
+        broker.takeDurableChanges(into: &changes)
+        for case .persist(let change) in changes { store.apply(change) }
     }
 }
 

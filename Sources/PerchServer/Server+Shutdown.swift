@@ -49,6 +49,7 @@ extension Server {
             closeSocket(id, reason: nil, now: now)
         }
         actions.removeAll()
+        applyDurableChanges() // the sessions' state after their connections closed
         do {
             try store.close(now: now)
         } catch {

@@ -22,7 +22,7 @@ extension FileStore {
         sealedLogs = []
         compactAtNextCommit = false
         let clocks = StoreRecord.Clocks(monotonic: now, wallMilliseconds: wallClock())
-        let job = CompactionJob(retained: retained, sessions: sessions, clocks: clocks, sealedLogs: sealed,
+        let job = CompactionJob(retained: retained, sessions: sessionRecords, clocks: clocks, sealedLogs: sealed,
                                 snapshotPath: snapshotPath, directory: directory, fs: fs)
         compaction.start(job)
     }
@@ -57,7 +57,8 @@ extension FileStore {
 /// One snapshot to write, from immutable copies.
 struct CompactionJob: Sendable {
     let retained: [String: Message]
-    let sessions: [String: DurableSession]
+    /// Encoded session records, written as they are.
+    let sessions: [String: [UInt8]]
     let clocks: StoreRecord.Clocks
     let sealedLogs: [String]
     let snapshotPath: String
@@ -70,9 +71,7 @@ struct CompactionJob: Sendable {
         for topic in retained.keys.sorted() {
             StoreRecord.retain(retained[topic]!).encode(clocks: clocks, into: &out, scratch: &scratch)
         }
-        for clientID in sessions.keys.sorted() {
-            StoreRecord.session(sessions[clientID]!).encode(clocks: clocks, into: &out, scratch: &scratch)
-        }
+        for clientID in sessions.keys.sorted() { out += sessions[clientID]! }
         StoreRecord.end(count: retained.count + sessions.count).encode(clocks: clocks, into: &out, scratch: &scratch)
         do throws(StoreError) {
             try fs.writeAtomically(out, to: snapshotPath, directory: directory)

@@ -9,12 +9,13 @@ extension FileStore {
         let clocks = StoreRecord.Clocks(monotonic: now, wallMilliseconds: wallClock())
         var warnings: [String] = []
         var recordsRead = 0
+        var sessions: [String: DurableSession] = [:]
         if let bytes = try fs.read(snapshotPath) {
             let result = try scan(bytes, path: snapshotPath, clocks: clocks, snapshot: true)
             snapshotSize = bytes.count
             warnings += result.warnings
             recordsRead += result.records.count
-            for record in result.records { replay(record) }
+            for record in result.records { replay(record, sessions: &sessions) }
         }
         let logs = try existingLogs()
         for index in logs {
@@ -23,13 +24,18 @@ extension FileStore {
             let result = try scan(bytes, path: path, clocks: clocks, snapshot: false)
             warnings += result.warnings
             recordsRead += result.records.count
-            for record in result.records { replay(record) }
+            for record in result.records { replay(record, sessions: &sessions) }
             if result.validLength < bytes.count { try cutTornTail(path, to: result.validLength) }
             sealedLogs.append(path)
         }
         compactAtNextCommit = !logs.isEmpty
         try startLog(index: (logs.last ?? 0) + 1)
         lastSync = now
+        for (clientID, session) in sessions {
+            var record: [UInt8] = []
+            StoreRecord.session(session).encode(clocks: clocks, into: &record, scratch: &scratch)
+            sessionRecords[clientID] = record
+        }
         return RecoveredState(retained: messages, sessions: sessions.keys.sorted().compactMap { sessions[$0] },
                               warnings: warnings, recordsRead: recordsRead)
     }
@@ -58,7 +64,7 @@ extension FileStore {
         return result
     }
 
-    func replay(_ record: StoreRecord) {
+    func replay(_ record: StoreRecord, sessions: inout [String: DurableSession]) {
         switch record {
         case .retain(let message):
             if message.payload.isEmpty { retained[message.topic.string] = nil } else { retained[message.topic.string] = message }

@@ -8,8 +8,9 @@ import PerchCodec
 ///     perch.db        snapshot: one record per retained message and persistent session
 ///     perch.log.N     the changes since, one group of records per commit
 ///
-/// The store mirrors the live durable state in memory (retained messages by topic, session
-/// images by client id) and remembers which keys changed since the last commit. `commit`
+/// The store mirrors the live durable state in memory (retained messages by topic, each
+/// persistent session as its encoded record) and remembers which keys changed since the
+/// last commit (with the session images the broker handed over). `commit` encodes and
 /// appends one record per changed key and, with `SyncPolicy.always`, fsyncs once: the
 /// group commit of the batch. A failed append is cut back off the file and its keys stay
 /// pending, so nothing on disk is damaged and the next commit retries.
@@ -39,9 +40,12 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     let compactionThreshold: Int
 
     var retained: [String: Message] = [:]
-    var sessions: [String: DurableSession] = [:]
+    /// The committed record of each persistent session (encoded once, reused by snapshots).
+    var sessionRecords: [String: [UInt8]] = [:]
     var dirtyRetained: Set<String> = []
-    var dirtySessions: Set<String> = []
+    /// Session images applied since the last commit, and sessions ended since.
+    var pendingSessions: [String: DurableSession] = [:]
+    var endedSessions: Set<String> = []
     var encodeBuffer: [UInt8] = []
     var scratch: [UInt8] = []
 
@@ -100,15 +104,17 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
             guard retained.removeValue(forKey: topic.string) != nil else { return }
             dirtyRetained.insert(topic.string)
         case .session(let session):
-            sessions[session.clientID] = session
-            dirtySessions.insert(session.clientID)
+            pendingSessions[session.clientID] = session
+            endedSessions.remove(session.clientID)
         case .sessionEnded(let clientID):
-            guard sessions.removeValue(forKey: clientID) != nil else { return }
-            dirtySessions.insert(clientID)
+            pendingSessions.removeValue(forKey: clientID)
+            if sessionRecords[clientID] != nil { endedSessions.insert(clientID) }
         }
     }
 
-    public var hasPendingChanges: Bool { !dirtyRetained.isEmpty || !dirtySessions.isEmpty }
+    public var hasPendingChanges: Bool {
+        !dirtyRetained.isEmpty || !pendingSessions.isEmpty || !endedSessions.isEmpty
+    }
 
     public func commit(now: Timestamp) throws(StoreError) {
         finishCompactionIfDone()
@@ -131,9 +137,16 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
             let record: StoreRecord = retained[topic].map { .retain($0) } ?? .clearRetained(topic)
             record.encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
         }
-        for clientID in dirtySessions {
-            let record: StoreRecord = sessions[clientID].map { .session($0) } ?? .sessionEnded(clientID)
-            record.encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
+        for clientID in endedSessions {
+            StoreRecord.sessionEnded(clientID).encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
+        }
+        var records: [(String, [UInt8])] = []
+        records.reserveCapacity(pendingSessions.count)
+        for (clientID, session) in pendingSessions {
+            var record: [UInt8] = []
+            StoreRecord.session(session).encode(clocks: clocks, into: &record, scratch: &scratch)
+            encodeBuffer += record
+            records.append((clientID, record))
         }
         let path = logPath(logIndex)
         do throws(StoreError) {
@@ -146,7 +159,10 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
         unsynced = true
         commits += 1
         dirtyRetained.removeAll(keepingCapacity: true)
-        dirtySessions.removeAll(keepingCapacity: true)
+        for clientID in endedSessions { sessionRecords[clientID] = nil }
+        for (clientID, record) in records { sessionRecords[clientID] = record }
+        endedSessions.removeAll(keepingCapacity: true)
+        pendingSessions.removeAll(keepingCapacity: true)
     }
 
     public func close(now: Timestamp) throws(StoreError) {
@@ -166,5 +182,5 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     /// The retained messages the store holds, ordered by topic.
     public var messages: [Message] { retained.values.sorted { $0.topic.string < $1.topic.string } }
     /// The client ids of the persistent sessions the store holds, sorted.
-    public var sessionIDs: [String] { sessions.keys.sorted() }
+    public var sessionIDs: [String] { sessionRecords.keys.sorted() }
 }

@@ -86,6 +86,7 @@ final class CrashSimulation {
         inbox.removeFirst(count)
         var actions: [BrokerAction] = []
         for (id, packet) in packets { broker.handle(.packet(id, packet), now: now, into: &actions) }
+        broker.takeDurableChanges(into: &actions)
         now = now.adding(milliseconds: 10)
         if crashAllowed, rng.below(12) == 0 { return try crash(beforeCommit: true) }
         for case .persist(let change) in actions { store.apply(change) }

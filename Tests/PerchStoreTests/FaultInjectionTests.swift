@@ -123,6 +123,7 @@ struct FaultInjectionTests {
         #expect(try memoryStore(fs).open(now: t0).retained.count == 3)
         fs.capacity = nil
         try store.commit(now: t0)
+        try store.close(now: t0) // waits for the compaction the commit started
         let state = try memoryStore(fs).open(now: t0)
         #expect(state.retained.map(\.topic.string) == ["a", "b", "big", "c"])
         #expect(state.sessions.map(\.clientID) == ["s"])
