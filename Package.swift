@@ -19,7 +19,7 @@ let package = Package(
     targets: [
         .target(name: "PerchCodec"),
         .target(name: "PerchBroker", dependencies: ["PerchCodec"]),
-        .target(name: "PerchStore", dependencies: ["PerchBroker", "PerchCodec"]),
+        .target(name: "PerchStore", dependencies: ["PerchBroker", "PerchCodec"], exclude: ["FORMAT.md"]),
         .target(
             name: "PerchServer",
             dependencies: [

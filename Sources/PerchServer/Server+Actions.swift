@@ -23,7 +23,7 @@ extension Server {
             i += 1
             switch action {
             case .send(let id, let packet):
-                if packet.promisesDurability { durableAcks.append(id) }
+                if packet.awaitsCommit { durableAcks.append(id) }
                 enqueue(packet, to: id, now: now)
             case .close(let id): markClosed(id)
             case .persist(let change): store.apply(change)

@@ -61,8 +61,8 @@ public final class Server: @unchecked Sendable {
     /// QoS 0 PUBLISH packets dropped for slow readers since start.
     public internal(set) var droppedPublishes = 0
     var isShuttingDown = false
-    /// Connections sent an acknowledgement that promises durability in the current round
-    /// (PUBACK, PUBREC, SUBACK, CONNACK): closed unflushed when the commit fails.
+    /// Connections sent a packet that awaits the commit in the current round
+    /// (`Packet.awaitsCommit`): flushed only after it, closed unflushed when it fails.
     var durableAcks: [ConnectionID] = []
     /// The last commit failed (a full disk): durable operations are refused until one succeeds.
     var storeFailing = false
