@@ -17,6 +17,7 @@ extension Server {
         applyDurableChanges()
         let pending = store.hasPendingChanges
         if pending { flushUncommitted(now: now) }
+        defer { for warning in store.takeWarnings() { logger.warning("Persistence: \(warning)") } }
         do {
             try store.commit(now: now)
             if storeFailing {

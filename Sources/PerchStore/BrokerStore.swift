@@ -27,6 +27,13 @@ public protocol BrokerStore: AnyObject {
     func close(now: Timestamp) throws(StoreError)
     /// Where the store keeps its data, for the startup log (nil when it keeps none).
     var location: String? { get }
+    /// Problems that did not fail a commit (a compaction that could not write), for the
+    /// log; each is returned once.
+    func takeWarnings() -> [String]
+}
+
+extension BrokerStore {
+    public func takeWarnings() -> [String] { [] }
 }
 
 /// What `BrokerStore.open` recovered, and what to log about it.

@@ -35,6 +35,7 @@ extension FileStore {
         case .success(let size, _): snapshotSize = size
         case .failure(let error, let sealed):
             sealedLogs = sealed + sealedLogs
+            if lastCompactionError != error { warnings.append("compaction failed, will retry: \(error)") }
             lastCompactionError = error
         }
     }

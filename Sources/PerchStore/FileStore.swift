@@ -61,6 +61,7 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     var compactAtNextCommit = false
     /// The last compaction failure (a full disk); reported by `compactNow`.
     public internal(set) var lastCompactionError: StoreError?
+    var warnings: [String] = []
     let compaction = CompactionState()
 
     /// Counters for tests and the log.
@@ -177,6 +178,11 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
         compaction.wait()
         finishCompactionIfDone()
         if let pendingError { throw pendingError }
+    }
+
+    public func takeWarnings() -> [String] {
+        defer { warnings.removeAll() }
+        return warnings
     }
 
     /// The retained messages the store holds, ordered by topic.

@@ -21,20 +21,7 @@ final class BrokerProcess {
 
     /// Writes `perch.conf` into `directory` and starts `perch -c` on it; returns once it listens.
     init(directory: String) throws {
-        let config = """
-            listener 0 127.0.0.1
-            allow_anonymous true
-            persistence true
-            persistence_location \(directory)/data
-            connection_messages false
-            max_inflight_messages 10
-            persistence_compaction_bytes 3000
-
-            """
-        let configPath = directory + "/perch.conf"
-        let fd = open(configPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        _ = config.utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, $0.count - 1) }
-        close(fd)
+        let configPath = Self.writeConfig(in: directory)
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw CrashTestError("pipe failed") }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -65,6 +52,26 @@ final class BrokerProcess {
     }
 
     deinit { close(output) }
+
+    /// A config that listens on a kernel-chosen loopback port, keeps its data in
+    /// `directory/data` and compacts every few kilobytes (so kills land in compactions).
+    static func writeConfig(in directory: String) -> String {
+        let config = """
+            listener 0 127.0.0.1
+            allow_anonymous true
+            persistence true
+            persistence_location \(directory)/data
+            connection_messages false
+            max_inflight_messages 10
+            persistence_compaction_bytes 3000
+
+            """
+        let path = directory + "/perch.conf"
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        _ = config.utf8CString.withUnsafeBytes { write(fd, $0.baseAddress, $0.count - 1) }
+        close(fd)
+        return path
+    }
 
     /// The decimal number right after the first `marker` in `text`.
     static func number(after marker: String, in text: String) -> UInt16? {

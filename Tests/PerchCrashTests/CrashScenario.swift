@@ -110,18 +110,16 @@ final class CrashScenario {
         guard let pub = publisher else { return }
         while let packet = try pub.receive(timeout: timeout) {
             guard var out = outstanding, let id = out.publish.packetID else { continue }
-            switch packet {
-            case .puback(let ack) where ack.packetID == id && out.publish.qos == .atLeastOnce:
+            if case .puback(let ack) = packet, ack.packetID == id, out.publish.qos == .atLeastOnce {
                 noteAcknowledged(out.publish)
                 outstanding = nil
-            case .pubrec(let ack) where ack.packetID == id && out.publish.qos == .exactlyOnce && !out.released:
+            } else if case .pubrec(let ack) = packet, ack.packetID == id, out.publish.qos == .exactlyOnce, !out.released {
                 noteAcknowledged(out.publish)
                 out.released = true
                 outstanding = out
                 try pub.send(.pubrel(PubAck(packetID: id)))
-            case .pubcomp(let ack) where ack.packetID == id && out.released:
+            } else if case .pubcomp(let ack) = packet, ack.packetID == id, out.released {
                 outstanding = nil
-            default: break
             }
         }
     }
@@ -139,9 +137,7 @@ final class CrashScenario {
         var any = false
         while let packet = try client.receive(timeout: timeout) {
             any = true
-            switch packet {
-            case .publish(let publish):
-                guard let id = publish.packetID else { continue }
+            if case .publish(let publish) = packet, let id = publish.packetID {
                 let n = number(publish.payload)
                 if publish.qos == .exactlyOnce {
                     if sub.awaitingRelease.insert(id.rawValue).inserted {
@@ -153,10 +149,9 @@ final class CrashScenario {
                     sub.received[n, default: 0] += 1
                     try client.send(.puback(PubAck(packetID: id)))
                 }
-            case .pubrel(let ack):
+            } else if case .pubrel(let ack) = packet {
                 sub.awaitingRelease.remove(ack.packetID.rawValue)
                 try client.send(.pubcomp(PubAck(packetID: ack.packetID)))
-            default: break
             }
         }
         return any

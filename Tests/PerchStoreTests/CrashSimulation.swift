@@ -123,9 +123,7 @@ final class CrashSimulation {
     func deliver(_ packet: Packet, to id: ConnectionID) {
         if id == publisher { return publisherReceived(packet) }
         guard let sub = subscribers.first(where: { $0.connection == id }) else { return }
-        switch packet {
-        case .publish(let publish):
-            guard let packetID = publish.packetID else { return }
+        if case .publish(let publish) = packet, let packetID = publish.packetID {
             if publish.qos == .exactlyOnce {
                 if sub.awaitingRelease.insert(packetID.rawValue).inserted { sub.received[payload(publish), default: 0] += 1 }
                 inbox.append((id, .pubrec(PubAck(packetID: packetID))))
@@ -133,31 +131,28 @@ final class CrashSimulation {
                 sub.received[payload(publish), default: 0] += 1
                 inbox.append((id, .puback(PubAck(packetID: packetID))))
             }
-        case .pubrel(let ack):
+        } else if case .pubrel(let ack) = packet {
             sub.awaitingRelease.remove(ack.packetID.rawValue)
             inbox.append((id, .pubcomp(PubAck(packetID: ack.packetID))))
-        default: break
         }
     }
 
     func publisherReceived(_ packet: Packet) {
         guard var out = outstanding else { return }
-        switch packet {
-        case .connack:
+        if case .connack = packet {
             var again = out.publish
             again.dup = true
             inbox.append((publisher!, out.released ? .pubrel(PubAck(packetID: PacketID(out.packetID)!)) : .publish(again)))
-        case .puback(let ack) where ack.packetID.rawValue == out.packetID && out.publish.qos == .atLeastOnce:
+        } else if case .puback(let ack) = packet, ack.packetID.rawValue == out.packetID, out.publish.qos == .atLeastOnce {
             noteAcknowledged(out.publish)
             outstanding = nil
-        case .pubrec(let ack) where ack.packetID.rawValue == out.packetID && out.publish.qos == .exactlyOnce:
+        } else if case .pubrec(let ack) = packet, ack.packetID.rawValue == out.packetID, out.publish.qos == .exactlyOnce {
             noteAcknowledged(out.publish)
             out.released = true
             outstanding = out
             inbox.append((publisher!, .pubrel(PubAck(packetID: ack.packetID))))
-        case .pubcomp(let ack) where ack.packetID.rawValue == out.packetID:
+        } else if case .pubcomp(let ack) = packet, ack.packetID.rawValue == out.packetID {
             outstanding = nil
-        default: break
         }
     }
 
