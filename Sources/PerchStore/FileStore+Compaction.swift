@@ -1,9 +1,11 @@
-import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import PerchBroker
 import PerchCodec
 
 /// Compaction off the loop. On the loop (cheap): seal the current log, start the next one,
-/// take copy-on-write copies of the two maps. On `CompactionState.queue`: encode the
+/// take copy-on-write copies of the two maps. On a thread of `CompactionState`: encode the
 /// snapshot from those immutable copies, write it atomically (tmp, fsync, rename, directory
 /// fsync), then delete the sealed logs. A crash at any point leaves a snapshot plus logs
 /// whose replay gives the same state: records are whole images, replaying one again after
@@ -85,41 +87,81 @@ struct CompactionJob: Sendable {
     }
 }
 
-/// The hand-over between the loop and the compaction queue: the loop starts a job and
-/// later takes its outcome; a small lock queue guards the two fields.
+/// The hand-over between the loop and the compaction thread: the loop starts a job on a
+/// thread of its own and later takes its outcome; a mutex guards the two shared fields.
+/// Only the loop starts and joins threads. (POSIX threads: PerchStore imports no Dispatch.)
 final class CompactionState: @unchecked Sendable {
     enum Outcome: Sendable {
         case success(Int, [String])
         case failure(StoreError, [String])
     }
 
-    let queue = DispatchQueue(label: "perch.compaction")
-    private let lock = DispatchQueue(label: "perch.compaction.lock")
+    private final class Body {
+        let run: () -> Void
+        init(_ run: @escaping () -> Void) { self.run = run }
+    }
+
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private var running = false
     private var outcome: Outcome?
+    /// The job's thread until joined (touched by the loop only).
+    private var thread: pthread_t?
 
-    var isRunning: Bool { lock.sync { running } }
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
 
+    deinit {
+        wait()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
+    var isRunning: Bool { locked { running } }
+
+    /// Runs `job` on a new thread (inline when no thread can be made).
     func start(_ job: CompactionJob) {
-        lock.sync { running = true }
-        queue.async { [self] in
+        wait()
+        locked { running = true }
+        let body = Unmanaged.passRetained(Body { [self] in
             let result = job.run()
-            lock.sync {
+            locked {
                 outcome = result
                 running = false
             }
+        })
+        var handle = pthread_t()
+        let status = pthread_create(&handle, nil, { context in
+            Unmanaged<Body>.fromOpaque(context!).takeRetainedValue().run()
+            return nil
+        }, body.toOpaque())
+        if status == 0 {
+            thread = handle
+        } else {
+            body.takeRetainedValue().run()
         }
     }
 
-    func record(_ failure: Outcome) { lock.sync { outcome = failure } }
+    func record(_ failure: Outcome) { locked { outcome = failure } }
 
     func takeOutcome() -> Outcome? {
-        lock.sync {
+        locked {
             defer { outcome = nil }
             return outcome
         }
     }
 
     /// Blocks until the running job (if any) finished.
-    func wait() { queue.sync {} }
+    func wait() {
+        guard let handle = thread else { return }
+        pthread_join(handle, nil)
+        thread = nil
+    }
 }

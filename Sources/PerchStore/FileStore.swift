@@ -1,4 +1,3 @@
-import Dispatch
 import PerchBroker
 import PerchCodec
 
@@ -16,7 +15,7 @@ import PerchCodec
 /// pending, so nothing on disk is damaged and the next commit retries.
 ///
 /// When the log outgrows the snapshot, the store starts a new log file and writes a new
-/// snapshot from an immutable copy of its maps on a background queue (`+Compaction`);
+/// snapshot from an immutable copy of its maps on a background thread (`+Compaction`);
 /// the loop never waits for it. Start-up (`+Recovery`) reads the snapshot, then replays
 /// every log in order.
 public final class FileStore: BrokerStore, @unchecked Sendable {
