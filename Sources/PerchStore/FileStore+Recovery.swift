@@ -15,7 +15,7 @@ extension FileStore {
             snapshotSize = bytes.count
             warnings += result.warnings
             recordsRead += result.records.count
-            for record in result.records { replay(record, sessions: &sessions) }
+            replay(result, bytes: bytes, sessions: &sessions)
         }
         let logs = try existingLogs()
         for index in logs {
@@ -24,19 +24,14 @@ extension FileStore {
             let result = try scan(bytes, path: path, clocks: clocks, snapshot: false)
             warnings += result.warnings
             recordsRead += result.records.count
-            for record in result.records { replay(record, sessions: &sessions) }
+            replay(result, bytes: bytes, sessions: &sessions)
             if result.validLength < bytes.count { try cutTornTail(path, to: result.validLength) }
             sealedLogs.append(path)
         }
         compactAtNextCommit = !logs.isEmpty
         try startLog(index: (logs.last ?? 0) + 1)
         lastSync = now
-        for (clientID, session) in sessions {
-            var record: [UInt8] = []
-            StoreRecord.session(session).encode(clocks: clocks, into: &record, scratch: &scratch)
-            sessionRecords[clientID] = record
-        }
-        return RecoveredState(retained: messages, sessions: sessions.keys.sorted().compactMap { sessions[$0] },
+        return RecoveredState(retained: Array(retained.values), sessions: sessions.keys.sorted().compactMap { sessions[$0] },
                               warnings: warnings, recordsRead: recordsRead)
     }
 
@@ -64,14 +59,21 @@ extension FileStore {
         return result
     }
 
-    func replay(_ record: StoreRecord, sessions: inout [String: DurableSession]) {
-        switch record {
-        case .retain(let message):
-            if message.payload.isEmpty { retained[message.topic.string] = nil } else { retained[message.topic.string] = message }
-        case .clearRetained(let topic): retained[topic] = nil
-        case .session(let session): sessions[session.clientID] = session
-        case .sessionEnded(let clientID): sessions[clientID] = nil
-        case .end: break
+    /// Applies a file's records in order; a session keeps its record's bytes for snapshots.
+    func replay(_ result: RecordScanner.Result, bytes: [UInt8], sessions: inout [String: DurableSession]) {
+        for (record, range) in zip(result.records, result.ranges) {
+            switch record {
+            case .retain(let message):
+                retained[message.topic.string] = message.payload.isEmpty ? nil : message
+            case .clearRetained(let topic): retained[topic] = nil
+            case .session(let session):
+                sessions[session.clientID] = session
+                sessionRecords[session.clientID] = Array(bytes[range])
+            case .sessionEnded(let clientID):
+                sessions[clientID] = nil
+                sessionRecords[clientID] = nil
+            case .end: break
+            }
         }
     }
 

@@ -13,6 +13,8 @@ struct RecordScanner {
 
     struct Result {
         var records: [StoreRecord] = []
+        /// Where each record lies in the file (header included).
+        var ranges: [Range<Int>] = []
         /// Bytes up to the end of the last valid record (where a torn tail starts).
         var validLength = StoreRecord.headerSize
         var warnings: [String] = []
@@ -34,6 +36,7 @@ struct RecordScanner {
         while position < bytes.count {
             if let (record, next) = record(at: position, version: result.fileVersion) {
                 result.records.append(record)
+                result.ranges.append(position..<next)
                 position = next
                 result.validLength = next
                 continue

@@ -41,7 +41,7 @@ struct FaultInjectionTests {
             fs.failSync = false
             fs.crash(&rng)
             let state = try memoryStore(fs).open(now: t0)
-            let topics = state.retained.map(\.topic.string)
+            let topics = state.sortedRetained.map(\.topic.string)
             #expect(Array(topics.prefix(3)) == ["a", "b", "c"], "seed \(seed)")
             #expect(topics.count <= 4)
         }
@@ -55,7 +55,7 @@ struct FaultInjectionTests {
         for cut in 1..<20 {
             fs.setBytes(log, Array(bytes.dropLast(cut)))
             let state = try memoryStore(fs).open(now: t0)
-            #expect(state.retained.map(\.topic.string) == ["a", "b"], "cut \(cut)")
+            #expect(state.sortedRetained.map(\.topic.string) == ["a", "b"], "cut \(cut)")
             #expect(state.warnings.count == 1)
             #expect(state.warnings.first?.contains("torn record") == true)
             fs.setBytes(log, bytes)
@@ -85,7 +85,7 @@ struct FaultInjectionTests {
         bytes[StoreRecord.headerSize + 12] ^= 0x40
         fs.setBytes(log, bytes)
         let state = try memoryStore(fs, recover: true).open(now: t0)
-        #expect(state.retained.map(\.topic.string) == ["b", "c"])
+        #expect(state.sortedRetained.map(\.topic.string) == ["b", "c"])
         #expect(state.warnings.contains { $0.contains("skipped") })
     }
 
@@ -103,7 +103,7 @@ struct FaultInjectionTests {
         #expect(error.path == "/data/perch.db")
         #expect(error.offset == StoreRecord.headerSize)
         let state = try memoryStore(fs, recover: true).open(now: t0)
-        #expect(state.retained.map(\.topic.string) == ["b", "c"])
+        #expect(state.sortedRetained.map(\.topic.string) == ["b", "c"])
     }
 
     @Test("a full disk: the commit fails as .full, nothing on disk changes, and it succeeds when space returns")
@@ -125,7 +125,7 @@ struct FaultInjectionTests {
         try store.commit(now: t0)
         try store.close(now: t0) // waits for the compaction the commit started
         let state = try memoryStore(fs).open(now: t0)
-        #expect(state.retained.map(\.topic.string) == ["a", "b", "big", "c"])
+        #expect(state.sortedRetained.map(\.topic.string) == ["a", "b", "big", "c"])
         #expect(state.sessions.map(\.clientID) == ["s"])
     }
 

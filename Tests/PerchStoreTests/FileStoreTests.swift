@@ -21,7 +21,7 @@ struct FileStoreTests {
         try store.commit(now: t0)
         // Reopen 10 s later on the wall clock, with a different monotonic origin.
         let later = Timestamp.seconds(5)
-        let loaded = try memoryStore(fs, wall: 1_010_000).open(now: later).retained
+        let loaded = try memoryStore(fs, wall: 1_010_000).open(now: later).sortedRetained
         try #require(loaded.count == 2)
         #expect(loaded[0].topic.string == "a/b")
         #expect(loaded[0].payload == Array("hello".utf8))
@@ -62,8 +62,8 @@ struct FileStoreTests {
         store.apply(.sessionEnded("never"))
         try store.close(now: t0)
         let state = try memoryStore(fs).open(now: t0)
-        #expect(state.retained.map(\.topic.string) == ["x"])
-        #expect(state.retained.first?.payload == Array("2".utf8))
+        #expect(state.sortedRetained.map(\.topic.string) == ["x"])
+        #expect(state.sortedRetained.first?.payload == Array("2".utf8))
         #expect(state.sessions.map(\.clientID) == ["b"])
     }
 
@@ -113,7 +113,7 @@ struct FileStoreTests {
         let totalBytes = fs.used
         #expect(totalBytes < 12_000, "files stay proportional to live state")
         let state = try memoryStore(fs).open(now: t0)
-        #expect(state.retained.map(\.payload) == (35..<40).map { Array("value \($0)".utf8) })
+        #expect(state.sortedRetained.map(\.payload) == (35..<40).map { Array("value \($0)".utf8) })
         #expect(state.retained.count == 5)
         #expect(state.sessions.map(\.clientID) == ["s0", "s1", "s2"])
     }
@@ -132,8 +132,8 @@ struct FileStoreTests {
         bytes += body
         fs.setBytes("/data/perch.db", bytes)
         let state = try memoryStore(fs).open(now: t0)
-        #expect(state.retained.map(\.topic.string) == ["t"])
-        #expect(state.retained.first?.retain == true)
-        #expect(state.retained.first?.payload == [7])
+        #expect(state.sortedRetained.map(\.topic.string) == ["t"])
+        #expect(state.sortedRetained.first?.retain == true)
+        #expect(state.sortedRetained.first?.payload == [7])
     }
 }

@@ -63,3 +63,8 @@ func memoryStore(_ fs: MemoryFileSystem, wall: Int64 = 1_000_000, policy: FileSt
     FileStore(directory: storeDirectory, policy: policy, autosaveInterval: 60, recover: recover, fileSystem: fs,
               wallClock: { wall }, compactionThreshold: threshold)
 }
+
+extension RecoveredState {
+    /// The retained messages ordered by topic (`open` returns them in no order).
+    var sortedRetained: [Message] { retained.sorted { $0.topic.string < $1.topic.string } }
+}
