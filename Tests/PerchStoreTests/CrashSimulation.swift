@@ -4,7 +4,8 @@ import PerchCodec
 
 /// The pure core plus the store over `MemoryFileSystem`, driven like the server drives
 /// them (apply a batch, commit, only then deliver its output), with a persistent QoS 1/2
-/// publisher and two persistent subscribers (QoS 1 and QoS 2 on `t/#`), and power cuts at
+/// publisher and two persistent subscribers (3.1.1 QoS 1 and MQTT 5 QoS 2 with a Session
+/// Expiry Interval, on `t/#`), and power cuts at
 /// random points: before a commit (the batch's output never leaves) or after it.
 final class CrashSimulation {
     struct Outstanding {
@@ -73,7 +74,13 @@ final class CrashSimulation {
         nextConnection += 1
         var actions: [BrokerAction] = []
         broker.handle(.opened(id), now: now, into: &actions)
-        inbox.append((id, .connect(Connect(version: .v311, cleanStart: false, keepAlive: 0, clientID: clientID))))
+        // sub2 speaks MQTT 5 with a Session Expiry Interval; the others 3.1.1 without Clean Session.
+        var properties = Properties()
+        properties.sessionExpiryInterval = 3600
+        let connect = clientID == "sub2"
+            ? Connect(version: .v5, cleanStart: false, keepAlive: 0, clientID: clientID, properties: properties)
+            : Connect(version: .v311, cleanStart: false, keepAlive: 0, clientID: clientID)
+        inbox.append((id, .connect(connect)))
         return id
     }
 
