@@ -10,7 +10,8 @@ import PerchTestKit
 /// - `pub` (persistent, 3.1.1) publishes numbered QoS 1 / QoS 2 messages to `c/m` and
 ///   retained ones to `c/r/0..2`, one at a time, resending after a restart (DUP, or PUBREL
 ///   once PUBREC came). A message counts as acknowledged when its PUBACK / PUBREC arrived.
-/// - `sub1` (QoS 1) and `sub2` (QoS 2) are persistent subscribers to `c/#`; a QoS 2
+/// - `sub1` (3.1.1, QoS 1) and `sub2` (MQTT 5 with a Session Expiry Interval, QoS 2) are
+///   persistent subscribers to `c/#`; a QoS 2
 ///   PUBLISH whose id is still awaiting PUBREL is a redelivery, not a second message.
 ///
 /// After each restart the clients reconnect and drain, then `check()` lists violations:
@@ -20,13 +21,15 @@ final class CrashScenario {
     final class Subscriber {
         let name: String
         let qos: QoS
+        let version: ProtocolVersion
         var client: RawClient?
         var received: [Int: Int] = [:]
         var awaitingRelease: Set<UInt16> = []
         var qos2Payloads: Set<Int> = []
-        init(name: String, qos: QoS) {
+        init(name: String, qos: QoS, version: ProtocolVersion) {
             self.name = name
             self.qos = qos
+            self.version = version
         }
     }
 
@@ -44,7 +47,8 @@ final class CrashScenario {
     var nextPacketID: UInt16 = 1
     var acknowledged: [Int: QoS] = [:]
     var retainedAcknowledged: [String: Int] = [:]
-    let subscribers = [Subscriber(name: "sub1", qos: .atLeastOnce), Subscriber(name: "sub2", qos: .exactlyOnce)]
+    let subscribers = [Subscriber(name: "sub1", qos: .atLeastOnce, version: .v311),
+                       Subscriber(name: "sub2", qos: .exactlyOnce, version: .v5)]
     var started = false
     var problems: [String] = []
 
@@ -63,7 +67,10 @@ final class CrashScenario {
         if let out = outstanding { try pub.send(resend(out)) }
         for sub in subscribers {
             let client = try RawClient(port: port)
-            try client.connect(version: .v311, clientID: sub.name, cleanStart: false)
+            var properties = Properties()
+            properties.sessionExpiryInterval = 3600
+            try client.connect(version: sub.version, clientID: sub.name, cleanStart: false,
+                               properties: sub.version == .v5 ? properties : Properties())
             if !started { try client.subscribe("c/#", qos: sub.qos) }
             sub.client = client
         }
