@@ -147,7 +147,7 @@ extension Broker {
     /// image, or its end. The transport calls it once per batch, before the store commits:
     /// a session touched by many events of the batch is imaged once, and the image (a
     /// copy-on-write copy) is not held while the next events mutate the session.
-    package func takeDurableChanges(into actions: inout [BrokerAction]) {
+    public func takeDurableChanges(into actions: inout [BrokerAction]) {
         guard !durableDirty.isEmpty else { return }
         for clientID in durableDirty {
             if let handle = sessions.handle(of: clientID), sessions[handle].expiryInterval > 0 {

@@ -6,7 +6,7 @@ extension Broker {
     /// session is disconnected: one that was connected at the crash expires `expiryInterval`
     /// seconds from `now`, as if its connection had just closed; a delayed Will and an
     /// expiry already past fire at the first `.tick`.
-    package func restore(sessions recovered: [DurableSession], now: Timestamp) {
+    public func restore(sessions recovered: [DurableSession], now: Timestamp) {
         self.now = now
         for durable in recovered where durable.session.expiryInterval > 0 {
             if let existing = sessions.handle(of: durable.clientID) { endSession(existing, publishWill: false) }
