@@ -36,7 +36,7 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchBrokerTests", dependencies: ["PerchBroker", "PerchCodec", "PerchTestKit"]),
-        .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec"]),
+        .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchCrashTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(
             name: "PerchServerTests",

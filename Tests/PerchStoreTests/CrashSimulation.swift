@@ -1,6 +1,7 @@
 import PerchBroker
 import PerchCodec
 @testable import PerchStore
+import PerchTestKit
 
 /// The pure core plus the store over `MemoryFileSystem`, driven like the server drives
 /// them (apply a batch, commit, only then deliver its output), with a persistent QoS 1/2
@@ -27,7 +28,7 @@ final class CrashSimulation {
         }
     }
 
-    var rng: SplitMix
+    var rng: SplitMix64
     let fs = MemoryFileSystem()
     var store: FileStore
     var broker: Broker
@@ -46,7 +47,7 @@ final class CrashSimulation {
     var crashes = 0
 
     init(seed: UInt64) throws {
-        rng = SplitMix(seed: seed)
+        rng = SplitMix64(seed: seed)
         store = memoryStore(fs, threshold: 3000)
         broker = Broker(configuration: BrokerConfiguration())
         try recover()
@@ -192,4 +193,9 @@ final class CrashSimulation {
         }
         return problems
     }
+}
+
+extension SplitMix64 {
+    /// A number in 0..<n.
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }

@@ -1,6 +1,7 @@
 import PerchBroker
 import PerchCodec
 @testable import PerchStore
+import PerchTestKit
 import Testing
 
 /// The store under injected faults: crashes between write and fsync, torn tails, flipped
@@ -31,7 +32,7 @@ struct FaultInjectionTests {
     @Test("a crash between write and fsync keeps every committed change (and at most the unsynced ones)")
     func crashBeforeSync() throws {
         for seed in UInt64(1)...30 {
-            var rng = SplitMix(seed: seed)
+            var rng = SplitMix64(seed: seed)
             let fs = try committedStore()
             let store = memoryStore(fs)
             _ = try store.open(now: t0)

@@ -1,5 +1,6 @@
 import Dispatch
 @testable import PerchStore
+import PerchTestKit
 
 /// An in-memory `StoreFileSystem` with faults: a capacity (a full disk fails the write
 /// that crosses it, after writing what fits), failing fsyncs, a read-only directory, and
@@ -42,7 +43,7 @@ final class MemoryFileSystem: StoreFileSystem, @unchecked Sendable {
     func setBytes(_ path: String, _ data: [UInt8]) { lock.sync { files[path] = File(data: data, synced: data.count) } }
 
     /// A power cut: open files are forgotten, unsynced bytes partly lost.
-    func crash(_ rng: inout SplitMix) {
+    func crash(_ rng: inout SplitMix64) {
         lock.sync {
             open.removeAll()
             for (path, file) in files {
@@ -119,18 +120,4 @@ final class MemoryFileSystem: StoreFileSystem, @unchecked Sendable {
     func syncDirectory(_ directory: String) throws(StoreError) {
         if failSync { throw StoreError(.io, path: directory, "fsync of directory failed") }
     }
-}
-
-/// A seeded generator (SplitMix64), for reproducible random tests.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
 }
