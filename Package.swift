@@ -19,7 +19,7 @@ let package = Package(
     targets: [
         .target(name: "PerchCodec"),
         .target(name: "PerchBroker", dependencies: ["PerchCodec"]),
-        .target(name: "PerchStore", dependencies: ["PerchBroker", "PerchCodec"]),
+        .target(name: "PerchStore", dependencies: ["PerchBroker", "PerchCodec"], exclude: ["FORMAT.md"]),
         .target(
             name: "PerchServer",
             dependencies: [
@@ -36,7 +36,8 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchBrokerTests", dependencies: ["PerchBroker", "PerchCodec", "PerchTestKit"]),
-        .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec"]),
+        .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec", "PerchTestKit"]),
+        .testTarget(name: "PerchCrashTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(
             name: "PerchServerTests",
             dependencies: [

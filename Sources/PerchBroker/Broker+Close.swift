@@ -22,6 +22,7 @@ extension Broker {
         statisticsStorage.connectedClients -= 1
         let handle = client.session
         sessions[handle].connection = nil
+        noteDurable(handle)
         if let will = client.will {
             switch disposition {
             case .discard: break
@@ -63,6 +64,7 @@ extension Broker {
                         session: Int32(handle))
         }
         sessions.remove(handle)
+        if session.expiryInterval > 0 { durableDirty.insert(session.clientID) }
         statisticsStorage.droppedMessages += session.queue.count
         if publishWill, let will = session.delayedWill { self.publishWill(will, origin: session.clientID) }
     }

@@ -114,6 +114,7 @@ extension Broker {
             interval = connect.cleanStart ? 0 : UInt32.max // 3.1.1 sessions without Clean Session never expire
         }
         let maxInflight = configuration.maxInflightMessages > 0 ? configuration.maxInflightMessages : 65535
+        noteDurable(handle) // a continued persistent session may stop being one
         sessions[handle].version = connect.version
         sessions[handle].connection = connection
         sessions[handle].expiryInterval = interval
@@ -123,6 +124,7 @@ extension Broker {
         sessions[handle].outboundAliases.removeAll() // aliases live as long as one network connection
         sessions[handle].outboundAliasLimit = connect.version == .v5
             ? min(configuration.outboundTopicAliasMaximum, connect.properties.topicAliasMaximum ?? 0) : 0 // [v5 MQTT-3.1.2-27]
+        noteDurable(handle)
         return (handle, present)
     }
 
@@ -165,6 +167,7 @@ extension Broker {
                 violation(.protocolError, on: id) // §3.14.2.2.2
                 return
             }
+            noteDurable(client.session)
             sessions[client.session].expiryInterval = interval
         }
         // Only a normal disconnection (0x00) deletes the Will: 0x04 and every error code

@@ -16,6 +16,7 @@ extension Broker {
             transmit(delivery, packetID: nil, dup: false, to: connection, session: handle)
             return
         }
+        noteDurable(handle)
         if sessions[handle].connection != nil && sessions[handle].queue.isEmpty
             && sessions[handle].inflight.count < sessions[handle].window {
             start(delivery, session: handle)
@@ -158,6 +159,7 @@ extension Broker {
     func handlePubAck(_ ack: PubAck, session handle: Int) {
         guard sessions[handle].inflight.stage(of: ack.packetID) == .awaitingPubAck else { return }
         sessions[handle].inflight.remove(ack.packetID) // [MQTT-4.3.2-3]
+        noteDurable(handle)
         pump(handle)
     }
 
@@ -167,6 +169,7 @@ extension Broker {
         guard let connection = sessions[handle].connection else { return }
         switch sessions[handle].inflight.stage(of: ack.packetID) {
         case .awaitingPubRec?, .awaitingPubComp?:
+            noteDurable(handle)
             if ack.reason.isFailure {
                 sessions[handle].inflight.remove(ack.packetID)
                 pump(handle)
@@ -185,6 +188,7 @@ extension Broker {
     func handlePubComp(_ ack: PubAck, session handle: Int) {
         guard sessions[handle].inflight.stage(of: ack.packetID) == .awaitingPubComp else { return }
         sessions[handle].inflight.remove(ack.packetID) // [MQTT-2.3.1-4]
+        noteDurable(handle)
         pump(handle)
     }
 }

@@ -105,7 +105,10 @@ extension Broker {
             let properties = diagnostics(reason, session: handle)
             sendFitted(.puback(PubAck(packetID: packetID, reason: reason, properties: properties)), to: id, session: handle)
         case .exactlyOnce:
-            if !reason.isFailure { sessions[handle].inboundQoS2.insert(packetID.rawValue) }
+            if !reason.isFailure {
+                sessions[handle].inboundQoS2.insert(packetID.rawValue)
+                noteDurable(handle)
+            }
             let properties = diagnostics(reason, session: handle) // [MQTT-4.3.3-2]
             sendFitted(.pubrec(PubAck(packetID: packetID, reason: reason, properties: properties)), to: id, session: handle)
         }
@@ -115,6 +118,7 @@ extension Broker {
     /// [MQTT-4.3.3-2] [v5 MQTT-4.3.3-11]
     func handlePubRel(_ ack: PubAck, on id: ConnectionID, client: ConnectedClient) {
         let known = sessions[client.session].inboundQoS2.remove(ack.packetID.rawValue) != nil
+        if known { noteDurable(client.session) }
         let reason: ReasonCode = known || client.version != .v5 ? .success : .packetIdentifierNotFound
         let properties = diagnostics(reason, session: client.session)
         sendFitted(.pubcomp(PubAck(packetID: ack.packetID, reason: reason, properties: properties)), to: id,

@@ -66,6 +66,7 @@ extension Broker {
         let key = subscription.filter.string
         let isNew = sessions[handle].subscriptions.updateValue(options, forKey: key) == nil
         tree.insert(filter: subscription.filter.filter, share: options.shareName, session: Int32(handle), options: options)
+        noteDurable(handle)
         return (options, isNew)
     }
 
@@ -99,6 +100,7 @@ extension Broker {
             if let options = sessions[client.session].subscriptions.removeValue(forKey: filter) {
                 tree.remove(filter: matchedFilter(filter, shareName: options.shareName), share: options.shareName,
                             session: Int32(client.session))
+                noteDurable(client.session)
                 reasons.append(.success)
             } else {
                 reasons.append(.noSubscriptionExisted)

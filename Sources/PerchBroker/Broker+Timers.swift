@@ -16,6 +16,7 @@ extension Broker {
                       let will = sessions[handle].delayedWill else { continue }
                 sessions[handle].delayedWill = nil
                 sessions[handle].willDueAt = nil
+                noteDurable(handle)
                 publishWill(will, origin: sessions[handle].clientID) // [v5 MQTT-3.1.2-8]
             case .sessionExpiry(let handle, let generation):
                 guard sessions.isLive(handle, generation: generation), sessions[handle].connection == nil,

@@ -5,6 +5,8 @@ import PerchCodec
 ///
 ///     transport ──.opened/.packet/.malformed/.closed/.tick/.shutdown──▶ Broker
 ///     transport ◀──────────── .send / .close / .persist ──────────────── Broker
+///     transport ◀── takeDurableChanges (once per batch, before the store commits)
+///     store ──restore(sessions:now:) (once, at start-up)──▶ Broker
 ///
 /// State (one owner, no globals): connections by `ConnectionID`, sessions by integer
 /// handle (`SessionTable`), the subscription trie (`TopicTree`), the retained messages
@@ -12,7 +14,7 @@ import PerchCodec
 /// `nextDeadline`. Facets: `+Connect`, `+Authentication` (v5 AUTH), `+Publish`,
 /// `+Subscribe`, `+Delivery` (with outbound topic aliases), `+Timers`, `+Errors` (the one
 /// place that maps errors to reactions), `+Diagnostics` (Reason Strings, fitting to the
-/// client's limits), `+Close`. Embedder hooks: `Authenticator`, `Authorizer`.
+/// client's limits), `+Close`, `+Persistence` (durable session images), `+Restore`. Embedder hooks: `Authenticator`, `Authorizer`.
 public final class Broker {
     let configuration: BrokerConfiguration
     /// Enhanced authentication (v5 AUTH); nil: CONNECT with a method gets 0x8C.
@@ -40,6 +42,9 @@ public final class Broker {
     var now = Timestamp(milliseconds: 0)
     /// The actions of the event being handled (swapped with the caller's array).
     var out: [BrokerAction] = []
+    /// Client ids whose durable session state changed since the transport last took the
+    /// durable changes (once per batch, `Broker+Persistence`).
+    var durableDirty: Set<String> = []
 
     public init(configuration: BrokerConfiguration, retained: [Message] = [],
                 authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil) {

@@ -17,11 +17,16 @@ public enum BrokerAction: Sendable {
     case persist(StoreChange)
 }
 
-/// A change to durable state. Issue scope today: retained messages; sessions and queues
-/// join when the store becomes a log.
+/// A change to durable state: retained messages (emitted by the event that changes them),
+/// and the state of persistent sessions (a session with a non-zero expiry) as one image
+/// per changed session per batch (`Broker.takeDurableChanges(into:)`).
 public enum StoreChange: Sendable {
     /// Set or replace the retained message of `message.topic`.
     case retain(Message)
     /// Remove the retained message of a topic.
     case clearRetained(TopicName)
+    /// Set or replace the durable state of a persistent session (`Broker+Persistence`).
+    case session(DurableSession)
+    /// The session of a client id ended (or stopped being persistent): forget it.
+    case sessionEnded(String)
 }

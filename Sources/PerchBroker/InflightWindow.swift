@@ -83,8 +83,8 @@ struct InflightWindow: Sendable {
 /// (MQTT-3.1.2-5) or its in-flight window is full. Bounded by `maxQueuedMessages` and
 /// `maxQueuedBytes` (payload bytes); the caller drops and counts what does not fit.
 struct DeliveryQueue: Sendable {
-    private var items: [Delivery] = []
-    private var head = 0
+    private(set) var items: [Delivery] = []
+    private(set) var head = 0
     private(set) var bytes = 0
 
     var count: Int { items.count - head }

@@ -11,6 +11,9 @@ extension ConfigFile {
         case "auto_id_prefix": configuration.broker.assignedClientIDPrefix = try single(args)
         case "persistence": configuration.persistence = try bool(args)
         case "persistence_location": configuration.persistenceLocation = try single(args)
+        case "persistence_sync": try persistenceSync(args)
+        case "persistence_compaction_bytes":
+            configuration.persistenceCompactionBytes = try integer(args, 1...Int(Int32.max))
         case "autosave_interval": configuration.autosaveInterval = Int64(try integer(args, 0...Int(Int32.max)))
         case "max_connections": configuration.maxConnections = try integer(args, -1...Int(Int32.max))
         case "max_inflight_messages": configuration.broker.maxInflightMessages = try integer(args, 0...65535)
@@ -63,6 +66,14 @@ extension ConfigFile {
         // mosquitto refuses sizes below 20: no CONNECT would fit.
         guard size == 0 || size >= 20 else { throw error("must be 0 or at least 20, not \(size)") }
         configuration.broker.maxPacketSize = UInt32(size)
+    }
+
+    mutating func persistenceSync(_ args: [String]) throws(ConfigError) {
+        switch try single(args) {
+        case "always": configuration.persistenceSync = .always
+        case "interval": configuration.persistenceSync = .interval
+        case let other: throw error("'\(other)' is not always or interval")
+        }
     }
 
     mutating func logType(_ args: [String]) throws(ConfigError) {

@@ -9,11 +9,7 @@ extension Server {
     func finishBatch(now: Timestamp) {
         repeat {
             applyActions(now: now)
-            do {
-                try store.commit(now: now)
-            } catch {
-                logger.error("Persistence: \(error)")
-            }
+            commitStore(now: now)
             flushTouched(now: now)
         } while !actions.isEmpty
         rearmTimer(now: now)
@@ -26,7 +22,9 @@ extension Server {
             let action = actions[i]
             i += 1
             switch action {
-            case .send(let id, let packet): enqueue(packet, to: id, now: now)
+            case .send(let id, let packet):
+                if packet.awaitsCommit { durableAcks.append(id) }
+                enqueue(packet, to: id, now: now)
             case .close(let id): markClosed(id)
             case .persist(let change): store.apply(change)
             }

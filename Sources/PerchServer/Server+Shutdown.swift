@@ -4,6 +4,7 @@ import Glibc
 import Dispatch
 import Logging
 import PerchBroker
+import PerchStore
 
 extension Server {
     /// SIGTERM and SIGINT shut the server down cleanly, then call `completion` (the
@@ -48,6 +49,7 @@ extension Server {
             closeSocket(id, reason: nil, now: now)
         }
         actions.removeAll()
+        applyDurableChanges() // the sessions' state after their connections closed
         do {
             try store.close(now: now)
         } catch {
@@ -65,10 +67,11 @@ extension Server {
         completion()
     }
 
-    func logStart(retained: Int) {
+    func logStart(_ recovered: RecoveredState, milliseconds: Int64) {
         logger.notice("Perch starting")
+        for warning in recovered.warnings { logger.warning("Persistence: \(warning)") }
         if let location = store.location {
-            logger.notice("Persistence: data directory \(configuration.persistenceLocation) (\(location)), \(retained) retained messages loaded")
+            logger.notice("Persistence: data directory \(location): recovered \(recovered.retained.count) retained messages and \(recovered.sessions.count) persistent sessions from \(recovered.recordsRead) records in \(milliseconds) ms")
         } else {
             logger.notice("Persistence: off")
         }

@@ -61,13 +61,20 @@ public final class Server: @unchecked Sendable {
     /// QoS 0 PUBLISH packets dropped for slow readers since start.
     public internal(set) var droppedPublishes = 0
     var isShuttingDown = false
+    /// Connections sent a packet that awaits the commit in the current round
+    /// (`Packet.awaitsCommit`): flushed only after it, closed unflushed when it fails.
+    var durableAcks: [ConnectionID] = []
+    /// The last commit failed (a full disk): durable operations are refused until one succeeds.
+    var storeFailing = false
 
     /// A server with the store `configuration` asks for: a `FileStore` in
     /// `persistenceLocation` when `persistence` is on, otherwise nothing is kept.
     public convenience init(configuration: ServerConfiguration, logger: Logger,
                             queue: DispatchQueue = DispatchQueue(label: "perch")) throws(ServerError) {
         let store: any BrokerStore = configuration.persistence
-            ? FileStore(directory: configuration.persistenceLocation, autosaveInterval: configuration.autosaveInterval)
+            ? FileStore(directory: configuration.persistenceLocation, policy: configuration.persistenceSync,
+                        autosaveInterval: configuration.autosaveInterval, recover: configuration.recover,
+                        compactionThreshold: configuration.persistenceCompactionBytes)
             : NullStore()
         try self.init(configuration: configuration, store: store, logger: logger, queue: queue)
     }
@@ -90,13 +97,14 @@ public final class Server: @unchecked Sendable {
     /// open) when the store cannot be read or a listener cannot be bound.
     public func start() throws(ServerError) {
         let now = MonotonicClock.now()
-        let retained: [Message]
+        let recovered: RecoveredState
         do {
-            retained = try store.open(now: now)
+            recovered = try store.open(now: now)
         } catch {
             throw ServerError("persistence: \(error)")
         }
-        broker = Broker(configuration: configuration.broker, retained: retained)
+        broker = Broker(configuration: configuration.broker, retained: recovered.retained)
+        broker.restore(sessions: recovered.sessions, now: now)
         let epoll = try Epoll()
         self.epoll = epoll
         do throws(ServerError) {
@@ -111,7 +119,7 @@ public final class Server: @unchecked Sendable {
         }
         signal(SIGPIPE, SIG_IGN)
         applyConnectionLimit()
-        logStart(retained: retained.count)
+        logStart(recovered, milliseconds: MonotonicClock.now().milliseconds - now.milliseconds)
         startSources(epoll)
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import PerchBroker
+import PerchStore
 
 /// Everything a `Server` needs to run: where to listen, the broker's limits, persistence,
 /// connection limits and logging. The defaults are Perch's no-config-file defaults:
@@ -33,8 +34,16 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var persistence = true
     /// `persistence_location`: the data directory (holds `perch.db`).
     public var persistenceLocation = "./perch-data"
-    /// `autosave_interval`: seconds between snapshots of changed state (0: only at shutdown).
+    /// `autosave_interval`: with `persistence_sync interval`, seconds between fsyncs.
     public var autosaveInterval: Int64 = 1800
+    /// `persistence_sync`: `always` acknowledges only after fsync (the default);
+    /// `interval` fsyncs every `autosaveInterval` seconds (a crash loses what came since).
+    public var persistenceSync = FileStore.SyncPolicy.always
+    /// `persistence_compaction_bytes`: compact once the log holds this many bytes (and more
+    /// than the last snapshot). Perch-only; tests make it small to compact constantly.
+    public var persistenceCompactionBytes = 4 << 20
+    /// `perch --recover`: start on damaged data files, keeping every valid record.
+    public var recover = false
     /// `max_connections`: connections beyond this are accepted and closed at once
     /// (-1: limited only by the file-descriptor limit).
     public var maxConnections = -1

@@ -1,80 +1,191 @@
 import PerchBroker
 import PerchCodec
 
-/// Keeps the retained messages in memory and snapshots them to `perch.db` in its directory
-/// (format: `Snapshot`).
+/// The durable store: an append-only log of changes plus a snapshot of the live state
+/// (format: `FORMAT.md`), in one directory.
 ///
-/// A snapshot is written when the set changed and `autosaveInterval` seconds passed since
-/// the last write (mosquitto's `autosave_interval`; 0 = only on close), and always on
-/// `close`. Writes are atomic (`FileSystem.writeAtomically`). A snapshot that cannot be
-/// read makes `open` throw: the broker must not start and silently lose data.
-public final class FileStore: BrokerStore {
+///     perch.db        snapshot: one record per retained message and persistent session
+///     perch.log.N     the changes since, one group of records per commit
+///
+/// The store mirrors the live durable state in memory (retained messages by topic, each
+/// persistent session as its encoded record) and remembers which keys changed since the
+/// last commit (with the session images the broker handed over). `commit` encodes and
+/// appends one record per changed key and, with `SyncPolicy.always`, fsyncs once: the
+/// group commit of the batch. A failed append is cut back off the file and its keys stay
+/// pending, so nothing on disk is damaged and the next commit retries.
+///
+/// When the log outgrows the snapshot, the store starts a new log file and writes a new
+/// snapshot from an immutable copy of its maps on a background thread (`+Compaction`);
+/// the loop never waits for it. Start-up (`+Recovery`) reads the snapshot, then replays
+/// every log in order.
+public final class FileStore: BrokerStore, @unchecked Sendable {
+    /// When a commit fsyncs.
+    public enum SyncPolicy: Sendable, Hashable {
+        /// Every commit with changes (acknowledge after fsync).
+        case always
+        /// At most every `autosaveInterval` seconds (mosquitto-like; a crash loses the rest).
+        case interval
+    }
+
     public let directory: String
-    public let path: String
+    public let snapshotPath: String
+    public let policy: SyncPolicy
     public let autosaveInterval: Int64
-    /// Milliseconds since the Unix epoch; injectable for tests of message expiry.
-    let wallClock: () -> Int64
+    /// Keep every valid record of a damaged file instead of refusing to start.
+    public let recover: Bool
+    let fs: any StoreFileSystem
+    let wallClock: @Sendable () -> Int64
+    /// Compact when the log holds more than this many bytes and more than the last snapshot.
+    let compactionThreshold: Int
 
-    var retained: [TopicName: Message] = [:]
-    var dirty = false
-    var lastWrite: Timestamp?
-    /// Number of snapshot files written (for tests and the log).
-    public private(set) var snapshotsWritten = 0
+    var retained: [String: Message] = [:]
+    /// The committed record of each persistent session (encoded once, reused by snapshots).
+    var sessionRecords: [String: [UInt8]] = [:]
+    var dirtyRetained: Set<String> = []
+    /// Session images applied since the last commit, and sessions ended since.
+    var pendingSessions: [String: DurableSession] = [:]
+    var endedSessions: Set<String> = []
+    var encodeBuffer: [UInt8] = []
+    var scratch: [UInt8] = []
 
-    public convenience init(directory: String, autosaveInterval: Int64 = 1800) {
-        self.init(directory: directory, autosaveInterval: autosaveInterval,
-                  wallClock: FileSystem.wallClockMilliseconds)
+    var logFD: Int32 = -1
+    var logIndex = 0
+    /// Bytes of the current log known written (a failed append is cut back to this).
+    var logLength = 0
+    var unsynced = false
+    var lastSync: Timestamp?
+    var snapshotSize = 0
+    /// Logs replaced by a snapshot once the running compaction finishes.
+    var sealedLogs: [String] = []
+    var compactAtNextCommit = false
+    /// The last compaction failure (a full disk); reported by `compactNow`.
+    public internal(set) var lastCompactionError: StoreError?
+    var warnings: [String] = []
+    let compaction = CompactionState()
+
+    /// Counters for tests and the log.
+    public private(set) var commits = 0
+    public private(set) var syncs = 0
+
+    public convenience init(directory: String, policy: SyncPolicy = .always, autosaveInterval: Int64 = 1800,
+                            recover: Bool = false, compactionThreshold: Int = 4 << 20) {
+        self.init(directory: directory, policy: policy, autosaveInterval: autosaveInterval, recover: recover,
+                  fileSystem: PosixFileSystem(), wallClock: { WallClock.milliseconds() },
+                  compactionThreshold: compactionThreshold)
     }
 
-    package init(directory: String, autosaveInterval: Int64, wallClock: @escaping () -> Int64) {
+    package init(directory: String, policy: SyncPolicy = .always, autosaveInterval: Int64 = 1800,
+                 recover: Bool = false, fileSystem: any StoreFileSystem,
+                 wallClock: @escaping @Sendable () -> Int64, compactionThreshold: Int = 4 << 20) {
         self.directory = directory
-        self.path = directory.hasSuffix("/") ? directory + "perch.db" : directory + "/perch.db"
+        self.snapshotPath = Self.join(directory, "perch.db")
+        self.policy = policy
         self.autosaveInterval = autosaveInterval
+        self.recover = recover
+        self.fs = fileSystem
         self.wallClock = wallClock
+        self.compactionThreshold = compactionThreshold
     }
 
-    public var location: String? { path }
-
-    public func open(now: Timestamp) throws(StoreError) -> [Message] {
-        try FileSystem.ensureWritableDirectory(directory)
-        lastWrite = now
-        guard let bytes = try FileSystem.read(path) else { return [] }
-        let messages = try Snapshot.decode(bytes, path: path, clocks: clocks(now))
-        for message in messages { retained[message.topic] = message }
-        return messages
+    static func join(_ directory: String, _ name: String) -> String {
+        directory.hasSuffix("/") ? directory + name : directory + "/" + name
     }
+
+    func logPath(_ index: Int) -> String { Self.join(directory, "perch.log.\(index)") }
+
+    public var location: String? { directory }
 
     public func apply(_ change: StoreChange) {
         switch change {
-        case .retain(let message): retained[message.topic] = message
+        case .retain(let message):
+            retained[message.topic.string] = message
+            dirtyRetained.insert(message.topic.string)
         case .clearRetained(let topic):
-            guard retained.removeValue(forKey: topic) != nil else { return }
+            guard retained.removeValue(forKey: topic.string) != nil else { return }
+            dirtyRetained.insert(topic.string)
+        case .session(let session):
+            pendingSessions[session.clientID] = session
+            endedSessions.remove(session.clientID)
+        case .sessionEnded(let clientID):
+            pendingSessions.removeValue(forKey: clientID)
+            if sessionRecords[clientID] != nil { endedSessions.insert(clientID) }
         }
-        dirty = true
+    }
+
+    public var hasPendingChanges: Bool {
+        !dirtyRetained.isEmpty || !pendingSessions.isEmpty || !endedSessions.isEmpty
     }
 
     public func commit(now: Timestamp) throws(StoreError) {
-        guard dirty, autosaveInterval > 0 else { return }
-        if let lastWrite, now < lastWrite.adding(seconds: autosaveInterval) { return }
-        try write(now: now)
+        finishCompactionIfDone()
+        if hasPendingChanges { try appendPending(now: now) }
+        if unsynced, policy == .always || lastSync.map({ now >= $0.adding(seconds: autosaveInterval) }) ?? true {
+            try fs.sync(logFD, path: logPath(logIndex))
+            unsynced = false
+            lastSync = now
+            syncs += 1
+        }
+        maybeCompact(now: now)
+    }
+
+    /// Appends one record per changed key; on failure the partial write is cut off and
+    /// the keys stay pending.
+    func appendPending(now: Timestamp) throws(StoreError) {
+        let clocks = StoreRecord.Clocks(monotonic: now, wallMilliseconds: wallClock())
+        encodeBuffer.removeAll(keepingCapacity: true)
+        for topic in dirtyRetained {
+            let record: StoreRecord = retained[topic].map { .retain($0) } ?? .clearRetained(topic)
+            record.encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
+        }
+        for clientID in endedSessions {
+            StoreRecord.sessionEnded(clientID).encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
+        }
+        var records: [(String, [UInt8])] = []
+        records.reserveCapacity(pendingSessions.count)
+        for (clientID, session) in pendingSessions {
+            var record: [UInt8] = []
+            StoreRecord.session(session).encode(clocks: clocks, into: &record, scratch: &scratch)
+            encodeBuffer += record
+            records.append((clientID, record))
+        }
+        let path = logPath(logIndex)
+        do throws(StoreError) {
+            try fs.append(logFD, encodeBuffer, path: path)
+        } catch {
+            try? fs.truncate(logFD, to: logLength, path: path)
+            throw error
+        }
+        logLength += encodeBuffer.count
+        unsynced = true
+        commits += 1
+        dirtyRetained.removeAll(keepingCapacity: true)
+        for clientID in endedSessions { sessionRecords[clientID] = nil }
+        for (clientID, record) in records { sessionRecords[clientID] = record }
+        endedSessions.removeAll(keepingCapacity: true)
+        pendingSessions.removeAll(keepingCapacity: true)
     }
 
     public func close(now: Timestamp) throws(StoreError) {
-        guard dirty else { return }
-        try write(now: now)
+        defer {
+            if logFD >= 0 { fs.close(logFD) }
+            logFD = -1
+        }
+        let pendingError: StoreError?
+        do throws(StoreError) { try commit(now: now); pendingError = nil } catch { pendingError = error }
+        if unsynced { try fs.sync(logFD, path: logPath(logIndex)) }
+        unsynced = false
+        compaction.wait()
+        finishCompactionIfDone()
+        if let pendingError { throw pendingError }
+    }
+
+    public func takeWarnings() -> [String] {
+        defer { warnings.removeAll() }
+        return warnings
     }
 
     /// The retained messages the store holds, ordered by topic.
     public var messages: [Message] { retained.values.sorted { $0.topic.string < $1.topic.string } }
-
-    func write(now: Timestamp) throws(StoreError) {
-        try FileSystem.writeAtomically(Snapshot.encode(messages, clocks: clocks(now)), to: path, directory: directory)
-        dirty = false
-        lastWrite = now
-        snapshotsWritten += 1
-    }
-
-    func clocks(_ now: Timestamp) -> Snapshot.Clocks {
-        Snapshot.Clocks(monotonic: now, wallMilliseconds: wallClock())
-    }
+    /// The client ids of the persistent sessions the store holds, sorted.
+    public var sessionIDs: [String] { sessionRecords.keys.sorted() }
 }

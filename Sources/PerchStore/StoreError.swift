@@ -8,6 +8,9 @@ public struct StoreError: Error, Sendable, Hashable, CustomStringConvertible {
         case truncated
         /// A system call failed (`errno` in the message).
         case io
+        /// The disk is full (ENOSPC / EDQUOT): durable operations are refused until a
+        /// commit succeeds again; nothing on disk is damaged.
+        case full
     }
 
     public var kind: Kind

@@ -59,7 +59,7 @@ extension Bench {
     func connected(_ client: Int) {
         guard Socket.pendingError(clients[client].fd) == 0 else { fail(client); return }
         clients[client].state = .awaitingConnAck
-        let connect = Connect(version: options.version, cleanStart: true, keepAlive: 0,
+        let connect = Connect(version: options.version, cleanStart: options.cleanStart, keepAlive: 0,
                               clientID: "perch-bench-\(getpid())-\(client)")
         Packet.connect(connect).encode(version: options.version, into: &clients[client].outbound)
         markTouched(client)

@@ -28,13 +28,15 @@ struct BenchOptions {
     var version = ProtocolVersion.v311
     var label = ""
     var selfTest = false
+    /// `--clean-start false`: persistent sessions (3.1.1 Clean Session 0), for durability runs.
+    var cleanStart = true
 
     static let usage = """
         usage: perch-bench [--host H] [--port P] [--mode pairs|fanin|fanout|idle]
                            [--publishers N] [--subscribers N] [--connections N (idle)]
                            [--qos 0|1|2] [--window N] [--rate MSG_PER_S (0 = unlimited)]
                            [--size BYTES (>= 16)] [--duration S] [--warmup S] [--drain S]
-                           [--mqtt 311|5] [--label NAME] [--self-test]
+                           [--mqtt 311|5] [--label NAME] [--clean-start true|false] [--self-test]
         """
 
     /// Parses `arguments` (without the program name). Returns an error message on bad input.
@@ -60,6 +62,7 @@ struct BenchOptions {
     private mutating func apply(_ flag: String, _ value: String) -> OptionError? {
         switch flag {
         case "--host": host = value
+        case "--clean-start": guard let v = Bool(value) else { return bad(flag, value) }; cleanStart = v
         case "--port": guard let v = UInt16(value) else { return bad(flag, value) }; port = v
         case "--mode": guard let v = BenchMode(rawValue: value) else { return bad(flag, value) }; mode = v
         case "--publishers": guard let v = Int(value), v > 0 else { return bad(flag, value) }; publishers = v

@@ -11,14 +11,17 @@ struct Arguments: Equatable {
     var configFile: String?
     var port: UInt16?
     var verbose = false
+    /// `--recover`: start on damaged data files, keeping every valid record.
+    var recover = false
 
     static let usage = """
-        Usage: perch [-c FILE] [-p PORT] [-v] [--test-config]
+        Usage: perch [-c FILE] [-p PORT] [-v] [--recover] [--test-config]
                perch -h | --help | --version
 
           -c FILE          read a mosquitto.conf-style configuration file
           -p PORT          listen on PORT instead of the configured / default port
           -v               verbose logging (log_type all)
+          --recover        start on damaged data files, keeping every valid record
           --test-config    validate the configuration, print OK or the error, exit 0 / 1
           -h, --help       this text
           --version        the version
@@ -36,6 +39,7 @@ struct Arguments: Equatable {
             case "--version": arguments.mode = .version
             case "--test-config": arguments.mode = arguments.mode == .run ? .testConfig : arguments.mode
             case "-v", "--verbose": arguments.verbose = true
+            case "--recover": arguments.recover = true
             case "-c", "--config-file", "-p", "--port":
                 guard i < words.count else { return .failure(ArgumentError("\(word) needs a value")) }
                 let value = words[i]

@@ -47,6 +47,7 @@ enum Perch {
             for index in configuration.listeners.indices { configuration.listeners[index].port = port }
         }
         if arguments.verbose { configuration.logLevel = .trace }
+        if arguments.recover { configuration.recover = true }
         return configuration
     }
 

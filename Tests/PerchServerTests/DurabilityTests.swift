@@ -23,7 +23,8 @@ final class OrderCheckingStore: BrokerStore, Sendable {
     }
     let state = Mutex(State())
 
-    func open(now: Timestamp) throws(StoreError) -> [Message] { [] }
+    func open(now: Timestamp) throws(StoreError) -> RecoveredState { RecoveredState() }
+    var hasPendingChanges: Bool { state.withLock { $0.pending > 0 } }
     func apply(_ change: StoreChange) { state.withLock { $0.pending += 1 } }
     func commit(now: Timestamp) throws(StoreError) {
         state.withLock { state in
@@ -54,5 +55,43 @@ struct DurabilityTests {
         let state = store.state.withLock { $0 }
         #expect(state.committedChanges == 1)
         #expect(state.bytesSeenAtCommit == 0)
+    }
+}
+
+@Suite("Durability point: output that waits for nothing")
+struct UncommittedFlushTests {
+    @Test("[v311 interp] QoS 0 to a clean subscriber leaves before the commit its batch waits for; the PUBACK after it")
+    func qos0DoesNotWaitForTheDisk() throws {
+        let store = OrderCheckingStore()
+        let test = try TestServer(store: store)
+        defer { test.stop() }
+        let subscriber = try RawClient(port: test.port)
+        try subscriber.connect(version: .v311, clientID: "listener")
+        try subscriber.subscribe("chat", qos: .atMostOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "writer")
+        store.state.withLock { $0.watchedFD = subscriber.fd }
+        // One write, one read, one batch: a durable retained QoS 1 and a QoS 0 chat line.
+        var bytes: [UInt8] = []
+        Packet.publish(Publish(qos: .atLeastOnce, retain: true, topic: "state/y", packetID: PacketID(9)!, payload: [1]))
+            .encode(version: .v311, into: &bytes)
+        Packet.publish(Publish(qos: .atMostOnce, topic: "chat", payload: [2])).encode(version: .v311, into: &bytes)
+        try publisher.sendRaw(bytes)
+        #expect(try publisher.receive() == .puback(PubAck(packetID: PacketID(9)!)))
+        #expect(try subscriber.receivePublish().payload == [2])
+        let state = store.state.withLock { $0 }
+        #expect(state.committedChanges == 1)
+        #expect(state.bytesSeenAtCommit == 1, "the QoS 0 PUBLISH was flushed before the commit")
+    }
+
+    @Test("[v311 interp] packets whose flow state must be durable wait for the commit")
+    func classification() {
+        let id = PacketID(1)!
+        #expect(Packet.puback(PubAck(packetID: id)).awaitsCommitForTesting)
+        #expect(Packet.pubrel(PubAck(packetID: id)).awaitsCommitForTesting)
+        #expect(Packet.pubcomp(PubAck(packetID: id)).awaitsCommitForTesting)
+        #expect(Packet.publish(Publish(qos: .exactlyOnce, topic: "t", packetID: id, payload: [])).awaitsCommitForTesting)
+        #expect(!Packet.publish(Publish(qos: .atMostOnce, topic: "t", payload: [])).awaitsCommitForTesting)
+        #expect(!Packet.pingresp.awaitsCommitForTesting)
     }
 }

@@ -3,141 +3,137 @@ import PerchCodec
 @testable import PerchStore
 import Testing
 
-private func message(_ topic: String, _ payload: String, qos: QoS = .atLeastOnce,
-                     properties: Properties = Properties(), expiry: Timestamp? = nil) -> Message {
-    Message(topic: TopicName(unchecked: topic), payload: Array(payload.utf8), qos: qos, retain: true,
-            properties: properties, expiry: expiry)
-}
-
-private func richProperties() -> Properties {
-    var p = Properties()
-    p.payloadFormatIndicator = 1
-    p.contentType = "text/plain"
-    p.responseTopic = "reply/here"
-    p.correlationData = [1, 2, 3]
-    p.userProperties = [UserProperty("a", "1"), UserProperty("a", "2"), UserProperty("ü", "é")]
-    return p
-}
-
 @Suite("FileStore")
 struct FileStoreTests {
-    let t0 = Timestamp.seconds(1000)
-
     @Test("CRC-32 matches the IEEE check value")
     func crcCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum([UInt8]()) == 0)
     }
 
-    @Test("retained messages round-trip through a snapshot with their v5 properties and expiry")
-    func roundTrip() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let store = FileStore(directory: dir.path, autosaveInterval: 1800, wallClock: { 1_000_000 })
-        #expect(try store.open(now: t0).isEmpty)
-        store.apply(.retain(message("a/b", "hello", properties: richProperties(), expiry: t0.adding(seconds: 60))))
-        store.apply(.retain(message("c", "", qos: .atMostOnce)))
-        try store.close(now: t0)
-        #expect(dir.exists("perch.db"))
-
+    @Test("retained messages round-trip through the log with their v5 properties and wall-clock expiry")
+    func retainedRoundTrip() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs)
+        #expect(try store.open(now: t0).retained.isEmpty)
+        store.apply(.retain(retainedMessage("a/b", "hello", properties: richProperties(), expiry: t0.adding(seconds: 60))))
+        store.apply(.retain(retainedMessage("c", "x", qos: .atMostOnce)))
+        try store.commit(now: t0)
         // Reopen 10 s later on the wall clock, with a different monotonic origin.
-        let reopened = FileStore(directory: dir.path, autosaveInterval: 1800, wallClock: { 1_010_000 })
         let later = Timestamp.seconds(5)
-        let loaded = try reopened.open(now: later).sorted { $0.topic.string < $1.topic.string }
+        let loaded = try memoryStore(fs, wall: 1_010_000).open(now: later).sortedRetained
         try #require(loaded.count == 2)
         #expect(loaded[0].topic.string == "a/b")
         #expect(loaded[0].payload == Array("hello".utf8))
-        #expect(loaded[0].qos == .atLeastOnce)
         #expect(loaded[0].retain)
         #expect(loaded[0].properties == richProperties())
         #expect(loaded[0].expiry == later.adding(seconds: 50))
-        #expect(loaded[1].topic.string == "c")
-        #expect(loaded[1].payload.isEmpty)
         #expect(loaded[1].qos == .atMostOnce)
         #expect(loaded[1].expiry == nil)
     }
 
-    @Test("a retain replaces the topic's message and a clear removes it")
-    func replaceAndClear() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let store = FileStore(directory: dir.path)
+    @Test("a persistent session round-trips: subscriptions, in-flight stages, queue, QoS 2 ids, delayed Will")
+    func sessionRoundTrip() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs)
         _ = try store.open(now: t0)
-        store.apply(.retain(message("x", "1")))
-        store.apply(.retain(message("y", "1")))
-        store.apply(.retain(message("x", "2")))
+        let session = sampleSession("c1", expiresAt: t0.adding(seconds: 100))
+        store.apply(.session(session))
+        try store.commit(now: t0)
+        let sessions = try memoryStore(fs).open(now: t0).sessions
+        try #require(sessions.count == 1)
+        #expect(summary(sessions[0]) == summary(session))
+    }
+
+    @Test("a retain replaces the topic's message, a clear removes it, a session end forgets it")
+    func replaceAndClear() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs)
+        _ = try store.open(now: t0)
+        store.apply(.retain(retainedMessage("x", "1")))
+        store.apply(.retain(retainedMessage("y", "1")))
+        store.apply(.session(sampleSession("a")))
+        store.apply(.session(sampleSession("b")))
+        try store.commit(now: t0)
+        store.apply(.retain(retainedMessage("x", "2")))
         store.apply(.clearRetained(TopicName(unchecked: "y")))
         store.apply(.clearRetained(TopicName(unchecked: "never")))
+        store.apply(.sessionEnded("a"))
+        store.apply(.sessionEnded("never"))
         try store.close(now: t0)
-        let loaded = try FileStore(directory: dir.path).open(now: t0)
-        #expect(loaded.map(\.topic.string) == ["x"])
-        #expect(loaded.first?.payload == Array("2".utf8))
+        let state = try memoryStore(fs).open(now: t0)
+        #expect(state.sortedRetained.map(\.topic.string) == ["x"])
+        #expect(state.sortedRetained.first?.payload == Array("2".utf8))
+        #expect(state.sessions.map(\.clientID) == ["b"])
     }
 
-    @Test("commit writes only when dirty and the autosave interval has passed")
-    func autosave() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let store = FileStore(directory: dir.path, autosaveInterval: 10)
+    @Test("group commit: one fsync per commit with changes, none without")
+    func groupCommit() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs)
         _ = try store.open(now: t0)
-        try store.commit(now: t0.adding(seconds: 20))
-        #expect(store.snapshotsWritten == 0)
-        store.apply(.retain(message("x", "1")))
-        try store.commit(now: t0.adding(seconds: 5))
-        #expect(store.snapshotsWritten == 0)
-        try store.commit(now: t0.adding(seconds: 10))
-        #expect(store.snapshotsWritten == 1)
-        store.apply(.retain(message("x", "2")))
-        try store.commit(now: t0.adding(seconds: 15))
-        #expect(store.snapshotsWritten == 1)
-        try store.close(now: t0.adding(seconds: 16))
-        #expect(store.snapshotsWritten == 2)
+        let base = fs.syncs
+        for i in 0..<50 { store.apply(.retain(retainedMessage("t/\(i)", "v"))) }
+        for i in 0..<50 { store.apply(.session(sampleSession("s\(i)"))) }
+        try store.commit(now: t0)
+        #expect(fs.syncs == base + 1)
+        try store.commit(now: t0)
+        try store.commit(now: t0)
+        #expect(fs.syncs == base + 1)
+        #expect(store.syncs == 1)
     }
 
-    @Test("close after a load with no change writes nothing")
-    func closeWithoutChange() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let first = FileStore(directory: dir.path)
-        _ = try first.open(now: t0)
-        first.apply(.retain(message("x", "1")))
-        try first.close(now: t0)
-        #expect(first.snapshotsWritten == 1)
-        let second = FileStore(directory: dir.path)
-        #expect(try second.open(now: t0).count == 1)
-        try second.close(now: t0)
-        #expect(second.snapshotsWritten == 0)
-    }
-
-    @Test("the snapshot is written through a temp file and renamed; no temp file is left behind")
-    func atomicWrite() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove() }
-        let store = FileStore(directory: dir.path)
+    @Test("persistence_sync interval: writes every commit, fsyncs at most every autosave_interval")
+    func intervalPolicy() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs, policy: .interval)
         _ = try store.open(now: t0)
-        store.apply(.retain(message("x", "old")))
-        try store.close(now: t0)
-        // A stale temp file from a crash mid-write is ignored and replaced.
-        dir.write([0xDE, 0xAD], to: "perch.db.tmp")
-        let again = FileStore(directory: dir.path)
-        #expect(try again.open(now: t0).map(\.payload) == [Array("old".utf8)])
-        again.apply(.retain(message("x", "new")))
-        try again.close(now: t0)
-        #expect(!dir.exists("perch.db.tmp"))
-        let bytes = try #require(dir.read("perch.db"))
-        #expect(Array(bytes.prefix(4)) == Array("PRCH".utf8))
-        #expect(try FileStore(directory: dir.path).open(now: t0).map(\.payload) == [Array("new".utf8)])
+        store.apply(.retain(retainedMessage("a", "1")))
+        try store.commit(now: t0.adding(seconds: 1))
+        #expect(store.syncs == 0)
+        store.apply(.retain(retainedMessage("a", "2")))
+        try store.commit(now: t0.adding(seconds: 61))
+        #expect(store.syncs == 1)
     }
 
-    @Test("a missing directory is created, with its parents")
-    func createsDirectory() throws {
-        let dir = TemporaryDirectory()
-        defer { dir.remove(); rmdirs(dir.path + "/a/b", dir.path + "/a") }
-        let store = FileStore(directory: dir.path + "/a/b")
-        #expect(try store.open(now: t0).isEmpty)
-        store.apply(.retain(message("x", "1")))
+    @Test("compaction writes a snapshot off the loop, removes the sealed logs, and the state survives")
+    func compaction() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs, threshold: 2000)
+        _ = try store.open(now: t0)
+        for round in 0..<40 {
+            store.apply(.retain(retainedMessage("t/\(round % 5)", "value \(round)")))
+            store.apply(.session(sampleSession("s\(round % 3)")))
+            try store.commit(now: t0)
+        }
         try store.close(now: t0)
-        #expect(dir.exists("a/b/perch.db"))
-        unlinkFile(dir.path + "/a/b/perch.db")
+        #expect(fs.names().contains("/data/perch.db"))
+        let logs = fs.names().filter { $0.hasPrefix("/data/perch.log.") }
+        #expect(logs.count <= 2)
+        let totalBytes = fs.used
+        #expect(totalBytes < 12_000, "files stay proportional to live state")
+        let state = try memoryStore(fs).open(now: t0)
+        #expect(state.sortedRetained.map(\.payload) == (35..<40).map { Array("value \($0)".utf8) })
+        #expect(state.retained.count == 5)
+        #expect(state.sessions.map(\.clientID) == ["s0", "s1", "s2"])
+    }
+
+    @Test("a version 1 snapshot (retained messages only) still loads")
+    func versionOneSnapshot() throws {
+        let fs = MemoryFileSystem()
+        var bytes = Array("PRCH".utf8) + [0, 1, 0, 0]
+        var body: [UInt8] = [0x01, 1, 0, 0, 1, UInt8(ascii: "t"), 0, 0, 0, 1, 7, 0, 0]
+        bytes.appendBig(UInt32(body.count))
+        bytes.appendBig(CRC32.checksum(body))
+        bytes += body
+        body = [0x00, 0, 0, 0, 1]
+        bytes.appendBig(UInt32(body.count))
+        bytes.appendBig(CRC32.checksum(body))
+        bytes += body
+        fs.setBytes("/data/perch.db", bytes)
+        let state = try memoryStore(fs).open(now: t0)
+        #expect(state.sortedRetained.map(\.topic.string) == ["t"])
+        #expect(state.sortedRetained.first?.retain == true)
+        #expect(state.sortedRetained.first?.payload == [7])
     }
 }

@@ -1,0 +1,86 @@
+import Logging
+import PerchBroker
+import PerchCodec
+import PerchStore
+
+/// The durability point of a batch: the store's group commit, between applying the
+/// actions and flushing the output (DESIGN.md, "Durability").
+extension Server {
+    /// Commits the store; connections whose output waits for nothing are flushed first.
+    /// When the commit fails (a full disk, an I/O error) with changes pending, the
+    /// connections that were sent a packet awaiting the commit this round are closed
+    /// with their output unflushed: the acknowledgement is refused by disconnect, the
+    /// client resends after reconnecting, and the store retries its pending changes at the
+    /// next commit. Everything else keeps being served.
+    func commitStore(now: Timestamp) {
+        defer { durableAcks.removeAll(keepingCapacity: true) }
+        applyDurableChanges()
+        let pending = store.hasPendingChanges
+        if pending { flushUncommitted(now: now) }
+        defer { for warning in store.takeWarnings() { logger.warning("Persistence: \(warning)") } }
+        do {
+            try store.commit(now: now)
+            if storeFailing {
+                storeFailing = false
+                logger.notice("Persistence: writing works again, durable operations accepted")
+            }
+        } catch {
+            if !storeFailing { logger.error("Persistence: \(error); refusing durable operations until it writes again") }
+            storeFailing = true
+            guard pending else { return }
+            for id in durableAcks where connections[id] != nil {
+                closeSocket(id, reason: "disconnected: its acknowledgement could not be made durable", now: now)
+            }
+        }
+    }
+}
+
+extension Server {
+    /// Before a commit that writes: flushes the touched connections whose output of this
+    /// round waits for nothing (QoS 0 to clean sessions, PINGRESP...), so they never wait
+    /// for the disk; the others stay touched and are flushed after the commit.
+    func flushUncommitted(now: Timestamp) {
+        guard !touched.isEmpty else { return }
+        let held = Set(durableAcks)
+        let round = touched
+        touched.removeAll(keepingCapacity: true)
+        var kept: [ConnectionID] = []
+        for id in round {
+            guard let index = connections.index(forKey: id) else { continue }
+            if held.contains(id) {
+                kept.append(id)
+                continue
+            }
+            connections.values[index].touched = false
+            flush(id, at: index, now: now)
+        }
+        touched = kept + touched
+    }
+
+    /// Hands the store the images of the persistent sessions the batch changed.
+    func applyDurableChanges() {
+        var changes: [BrokerAction] = []
+        broker.takeDurableChanges(into: &changes)
+        for case .persist(let change) in changes { store.apply(change) }
+    }
+}
+
+extension Packet {
+    /// Whether the packet may only leave after the batch's commit: acknowledgements that
+    /// promise durable state (PUBACK, PUBREC, SUBACK, CONNACK, UNSUBACK, and PUBCOMP, which
+    /// frees an id the client may reuse), and QoS 1/2 PUBLISH and PUBREL, whose flow state
+    /// must be on disk before the client sees them (else a restart could redeliver a QoS 2
+    /// message the client already released). DESIGN.md, "Durability".
+    var awaitsCommit: Bool {
+        switch self {
+        case .puback, .pubrec, .pubrel, .pubcomp, .suback, .unsuback, .connack: return true
+        case .publish(let publish): return publish.qos != .atMostOnce
+        case .connect, .subscribe, .unsubscribe, .pingreq, .pingresp, .disconnect, .auth: return false
+        }
+    }
+}
+
+extension Packet {
+    /// `awaitsCommit`, for the server's tests.
+    package var awaitsCommitForTesting: Bool { awaitsCommit }
+}
