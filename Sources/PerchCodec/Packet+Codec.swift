@@ -23,12 +23,15 @@ extension Packet {
     }
 
     /// Appends the packet's wire bytes for `version` (CONNECT uses its own `version`).
-    /// Computes the size first, then writes into one reservation.
+    /// Computes the size first, then writes into one reservation. The reservation grows
+    /// geometrically: `reserveCapacity` of the exact size would reallocate (and copy the
+    /// whole buffer) on every append to a connection's output, quadratic in a batch.
     public func encode(version: ProtocolVersion, into buffer: inout [UInt8]) {
         var counter = ByteCounter()
         writeBody(version: version, to: &counter)
         let bodyLength = counter.count
-        buffer.reserveCapacity(buffer.count + 1 + VariableByteInteger.size(of: bodyLength) + bodyLength)
+        let needed = buffer.count + 1 + VariableByteInteger.size(of: bodyLength) + bodyLength
+        if needed > buffer.capacity { buffer.reserveCapacity(max(needed, 2 * buffer.capacity)) }
         buffer.append(fixedHeaderByte)
         buffer.writeVariableByteInteger(bodyLength)
         writeBody(version: version, to: &buffer)

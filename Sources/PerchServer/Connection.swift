@@ -42,6 +42,12 @@ struct Connection {
     var connected = false
     /// For a `.closing` connection whose peer does not take its last bytes: when to give up.
     var closeDeadline: Timestamp?
+    /// Set while this connection's output holds the others' input back (Server+Congestion).
+    var congestionDeadline: Timestamp?
+    /// Its output did not drain in time: it holds nobody back until it has drained.
+    var stalled = false
+    /// Input interest withdrawn while another connection is congested.
+    var inputPaused = false
 
     init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32) {
         self.id = id
@@ -55,7 +61,7 @@ struct Connection {
 
     /// The epoll interest this connection needs now: input while open, output while pending.
     var wantedMask: UInt32 {
-        (state == .open ? Epoll.readable : 0) | (pendingOutput > 0 ? Epoll.writable : 0)
+        (state == .open && !inputPaused ? Epoll.readable : 0) | (pendingOutput > 0 ? Epoll.writable : 0)
     }
 
     /// `p2, c1, k60` as mosquitto logs it (p1 = 3.1, p2 = 3.1.1, p5 = 5.0).

@@ -7,6 +7,7 @@ extension Server {
     /// connection once. Closing a connection may produce more actions (its Will); those are
     /// applied, committed and flushed in another round.
     func finishBatch(now: Timestamp) {
+        batchBytes = 0
         repeat {
             applyActions(now: now)
             do {
@@ -21,6 +22,7 @@ extension Server {
 
     /// Applies `actions` in order, including any appended while applying, then empties it.
     func applyActions(now: Timestamp) {
+        peakBatchActions = max(peakBatchActions, actions.count)
         var i = 0
         while i < actions.count {
             let action = actions[i]
@@ -62,6 +64,7 @@ extension Server {
             closeSocket(id, reason: nil, now: now)
             return
         }
+        updateCongestion(id, at: index, now: now)
         touch(id)
     }
 

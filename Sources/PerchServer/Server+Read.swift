@@ -46,11 +46,17 @@ extension Server {
             return
         }
         let id = ConnectionID(token)
-        guard let connection = connections[id] else { return }
+        // Only the fd and state: a copy of the whole Connection would share its buffers and
+        // make the next append to them copy everything (copy-on-write).
+        guard let index = connections.index(forKey: id) else { return }
+        let (fd, state) = (connections.values[index].fd, connections.values[index].state)
         if mask & Epoll.writable != 0 { touch(id) }
         if mask & (Epoll.readable | Epoll.error | Epoll.hangUp) != 0 {
-            switch connection.state {
-            case .open: read(id, fd: connection.fd, now: now)
+            switch state {
+            case .open:
+                // A hang-up or error is read at once (EPOLLHUP is reported even while paused).
+                guard mask & (Epoll.error | Epoll.hangUp) != 0 || !pauseInputIfHeldBack(id, at: index) else { return }
+                read(id, fd: fd, now: now)
             case .inputStopped, .closing:
                 // Not reading any more; a hang-up or error ends it.
                 if mask & (Epoll.error | Epoll.hangUp) != 0 { closeSocket(id, reason: "connection lost", now: now) }
@@ -62,11 +68,19 @@ extension Server {
     func read(_ id: ConnectionID, fd: Int32, now: Timestamp) {
         var budget = readBudget
         while budget > 0 {
+            // A batch applied mid-read may have congested a reader: stop, epoll reports us again.
+            if isInputHeldBack, connections[id]?.congestionDeadline == nil { return }
             let wanted = min(readBuffer.count, budget)
             let n = Glibc.read(fd, readBuffer.baseAddress, wanted)
             if n > 0 {
                 budget -= n
+                batchBytes += n
                 guard feed(id, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), now: now) else { return }
+                if batchBytes >= batchByteLimit {
+                    // Bounded input per batch too, so a congested reader is noticed early.
+                    finishBatch(now: now)
+                    guard connections[id]?.state == .open else { return }
+                }
                 if n < wanted { return }
             } else if n == 0 {
                 closeSocket(id, reason: "closed its connection", now: now)
@@ -83,7 +97,7 @@ extension Server {
     /// Frames and decodes `bytes`, handing each packet to the broker. Returns false when
     /// the connection stopped reading (malformed input, or the broker closed it).
     func feed(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, now: Timestamp) -> Bool {
-        guard let index = connections.index(forKey: id) else { return false }
+        guard var index = connections.index(forKey: id) else { return false }
         connections.values[index].decoder.append(bytes)
         while true {
             let packet: Packet
@@ -101,6 +115,15 @@ extension Server {
             broker.handle(.packet(id, packet), now: now, into: &actions)
             markClosing(from: firstNew)
             guard connections.values[index].state == .open else { return false }
+            if actions.count >= batchActionLimit {
+                // Bounded work per batch: apply and flush now, so that a burst (fan-in, fan-out)
+                // never piles up more than this many actions before the output moves.
+                finishBatch(now: now)
+                guard let current = connections.index(forKey: id), connections.values[current].state == .open else {
+                    return false
+                }
+                index = current
+            }
         }
     }
 

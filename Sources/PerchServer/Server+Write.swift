@@ -26,6 +26,7 @@ extension Server {
                 return
             }
         }
+        updateCongestion(id, at: index, now: now)
         if connections.values[index].state == .closing {
             guard connections.values[index].pendingOutput > 0 else {
                 closeSocket(id, reason: nil, now: now)
@@ -88,6 +89,7 @@ extension Server {
         discardInput(connection.fd)
         close(connection.fd)
         if connection.closeDeadline != nil { lingering.removeAll { $0 == id } }
+        if connection.congestionDeadline != nil { endCongestion(id) }
         if configuration.connectionMessages && connection.connected {
             logger.notice("Client \(describe(connection)) \(reason ?? "disconnected")")
         }

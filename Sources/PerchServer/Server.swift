@@ -47,8 +47,23 @@ public final class Server: @unchecked Sendable {
     var touched: [ConnectionID] = []
     /// Closing connections still flushing their last bytes (each has a `closeDeadline`).
     var lingering: [ConnectionID] = []
+    /// Connections whose pending output holds the others' input back (Server+Congestion).
+    var congested: [ConnectionID] = []
+    /// Connections whose input is withdrawn until no connection is congested.
+    var paused: [ConnectionID] = []
+    /// How often a connection became congested since start (for tests and diagnostics).
+    var congestionEpisodes = 0
     /// The broker's actions of the current batch, applied in order.
     var actions: [BrokerAction] = []
+    /// Actions that end a batch early: past this many the batch is applied and flushed
+    /// before the next packet is handled, so memory per wakeup stays bounded.
+    let batchActionLimit = 2048
+    /// Bytes read that end a batch early (checked after each read), like `batchActionLimit`.
+    let batchByteLimit = 64 * 1024
+    /// Bytes read since the batch began.
+    var batchBytes = 0
+    /// The most actions one batch held before it was applied (for tests and diagnostics).
+    var peakBatchActions = 0
     /// One read buffer shared by every connection.
     var readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// Bytes read from one connection per wakeup, so one flooder cannot starve the others.
@@ -160,4 +175,13 @@ public final class Server: @unchecked Sendable {
 extension Server {
     /// `droppedPublishes`, read on the server's queue (call from outside it).
     package func droppedPublishesForTesting() -> Int { queue.sync { droppedPublishes } }
+
+    /// The most actions one batch held before it was applied, read on the server's queue.
+    package func peakBatchActionsForTesting() -> Int { queue.sync { peakBatchActions } }
+
+    /// How often a connection became congested, read on the server's queue.
+    package func congestionEpisodesForTesting() -> Int { queue.sync { congestionEpisodes } }
+
+    /// The batch limit (a constant; readable from any thread).
+    package var batchActionLimitForTesting: Int { batchActionLimit }
 }
