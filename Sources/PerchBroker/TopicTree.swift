@@ -75,7 +75,7 @@ struct TopicTree: Sendable {
     private func walk(node: Int32, levels: [String], index: Int, dollar: Bool, shared: inout [SharedMatch],
                       _ body: (Int32, SubscriptionOptions) -> Void) {
         let wildcardsAllowed = !(dollar && index == 0) // [MQTT-4.7.2-1]
-        if wildcardsAllowed, let hash = trie.child(of: node, "#") {
+        if wildcardsAllowed, let hash = trie.hashChild(of: node) {
             report(hash, shared: &shared, body) // `#` matches the parent level and everything below it
         }
         guard index < levels.count else {
@@ -85,7 +85,7 @@ struct TopicTree: Sendable {
         if let literal = trie.child(of: node, levels[index]) {
             walk(node: literal, levels: levels, index: index + 1, dollar: dollar, shared: &shared, body)
         }
-        if wildcardsAllowed, let plus = trie.child(of: node, "+") {
+        if wildcardsAllowed, let plus = trie.plusChild(of: node) {
             walk(node: plus, levels: levels, index: index + 1, dollar: dollar, shared: &shared, body)
         }
     }

@@ -35,7 +35,7 @@ extension Server {
         let id = ConnectionID(nextConnectionID)
         nextConnectionID += 1
         let maxPacket = configuration.broker.maxPacketSize == 0 ? 268_435_460 : configuration.broker.maxPacketSize
-        connections[id] = Connection(id: id, fd: fd, peer: peer, maximumPacketSize: maxPacket, mask: Epoll.readable)
+        connections.insert(Connection(id: id, fd: fd, peer: peer, maximumPacketSize: maxPacket, mask: Epoll.readable))
         epoll.update(Epoll.add, fd, mask: Epoll.readable, token: id.rawValue)
         if configuration.connectionMessages {
             logger.notice("New connection from \(peer)")

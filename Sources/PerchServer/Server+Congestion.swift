@@ -20,18 +20,18 @@ extension Server {
     var isInputHeldBack: Bool { !congested.isEmpty }
 
     /// After a flush: starts or ends the connection's congestion by its pending output.
-    func updateCongestion(_ id: ConnectionID, at index: Dictionary<ConnectionID, Connection>.Index,
+    func updateCongestion(_ id: ConnectionID, at index: Int,
                           now: Timestamp) {
-        let pending = connections.values[index].pendingOutput
+        let pending = connections[position: index].pendingOutput
         if pending <= congestionThreshold / 2 {
-            connections.values[index].stalled = false
-            if connections.values[index].congestionDeadline != nil {
-                connections.values[index].congestionDeadline = nil
+            connections[position: index].stalled = false
+            if connections[position: index].congestionDeadline != nil {
+                connections[position: index].congestionDeadline = nil
                 endCongestion(id)
             }
-        } else if pending > congestionThreshold, connections.values[index].congestionDeadline == nil,
-                  !connections.values[index].stalled, connections.values[index].state == .open {
-            connections.values[index].congestionDeadline = now.adding(milliseconds: configuration.congestionPause)
+        } else if pending > congestionThreshold, connections[position: index].congestionDeadline == nil,
+                  !connections[position: index].stalled, connections[position: index].state == .open {
+            connections[position: index].congestionDeadline = now.adding(milliseconds: configuration.congestionPause)
             congested.append(id)
             congestionEpisodes += 1
         }
@@ -39,10 +39,10 @@ extension Server {
 
     /// Withdraws the connection's input interest while input is held back; returns
     /// whether it was paused (a congested connection itself is always read).
-    func pauseInputIfHeldBack(_ id: ConnectionID, at index: Dictionary<ConnectionID, Connection>.Index) -> Bool {
-        guard isInputHeldBack, connections.values[index].congestionDeadline == nil else { return false }
-        if !connections.values[index].inputPaused {
-            connections.values[index].inputPaused = true
+    func pauseInputIfHeldBack(_ id: ConnectionID, at index: Int) -> Bool {
+        guard isInputHeldBack, connections[position: index].congestionDeadline == nil else { return false }
+        if !connections[position: index].inputPaused {
+            connections[position: index].inputPaused = true
             paused.append(id)
             updateInterest(at: index)
         }
@@ -53,9 +53,9 @@ extension Server {
     func expireCongestion(now: Timestamp) {
         for id in congested {
             guard let index = connections.index(forKey: id),
-                  let deadline = connections.values[index].congestionDeadline, deadline <= now else { continue }
-            connections.values[index].congestionDeadline = nil
-            connections.values[index].stalled = true
+                  let deadline = connections[position: index].congestionDeadline, deadline <= now else { continue }
+            connections[position: index].congestionDeadline = nil
+            connections[position: index].stalled = true
             endCongestion(id)
         }
     }
@@ -67,7 +67,7 @@ extension Server {
         guard congested.isEmpty, !paused.isEmpty else { return }
         for pausedID in paused {
             guard let index = connections.index(forKey: pausedID) else { continue }
-            connections.values[index].inputPaused = false
+            connections[position: index].inputPaused = false
             updateInterest(at: index)
         }
         paused.removeAll(keepingCapacity: true)

@@ -49,7 +49,7 @@ extension Server {
         // Only the fd and state: a copy of the whole Connection would share its buffers and
         // make the next append to them copy everything (copy-on-write).
         guard let index = connections.index(forKey: id) else { return }
-        let (fd, state) = (connections.values[index].fd, connections.values[index].state)
+        let (fd, state) = (connections[position: index].fd, connections[position: index].state)
         if mask & Epoll.writable != 0 { touch(id) }
         if mask & (Epoll.readable | Epoll.error | Epoll.hangUp) != 0 {
             switch state {
@@ -98,28 +98,28 @@ extension Server {
     /// the connection stopped reading (malformed input, or the broker closed it).
     func feed(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, now: Timestamp) -> Bool {
         guard var index = connections.index(forKey: id) else { return false }
-        connections.values[index].decoder.append(bytes)
+        connections[position: index].decoder.append(bytes)
         while true {
             let packet: Packet
             do throws(DecodeError) {
-                guard let frame = try connections.values[index].decoder.next() else { return true }
-                packet = try Packet(frame: frame, version: connections.values[index].version)
+                guard let frame = try connections[position: index].decoder.next() else { return true }
+                packet = try Packet(frame: frame, version: connections[position: index].version)
             } catch {
                 malformed(id, at: index, error, now: now)
                 return false
             }
-            if case .connect(let connect) = packet, connections.values[index].version == nil {
+            if case .connect(let connect) = packet, connections[position: index].version == nil {
                 noteConnect(connect, at: index)
             }
             let firstNew = actions.count
             broker.handle(.packet(id, packet), now: now, into: &actions)
             markClosing(from: firstNew)
-            guard connections.values[index].state == .open else { return false }
+            guard connections[position: index].state == .open else { return false }
             if actions.count >= batchActionLimit {
                 // Bounded work per batch: apply and flush now, so that a burst (fan-in, fan-out)
                 // never piles up more than this many actions before the output moves.
                 finishBatch(now: now)
-                guard let current = connections.index(forKey: id), connections.values[current].state == .open else {
+                guard let current = connections.index(forKey: id), connections[position: current].state == .open else {
                     return false
                 }
                 index = current
@@ -129,23 +129,23 @@ extension Server {
 
     /// The version decides how every later packet of the connection is decoded, so it is
     /// set at once: more packets may follow in the same read.
-    func noteConnect(_ connect: Connect, at index: Dictionary<ConnectionID, Connection>.Index) {
-        connections.values[index].version = connect.version
+    func noteConnect(_ connect: Connect, at index: Int) {
+        connections[position: index].version = connect.version
         guard configuration.connectionMessages else { return }
-        connections.values[index].clientID = connect.clientID
-        connections.values[index].cleanStart = connect.cleanStart
-        connections.values[index].keepAlive = connect.keepAlive
+        connections[position: index].clientID = connect.clientID
+        connections[position: index].cleanStart = connect.cleanStart
+        connections[position: index].keepAlive = connect.keepAlive
     }
 
-    func malformed(_ id: ConnectionID, at index: Dictionary<ConnectionID, Connection>.Index, _ error: DecodeError,
+    func malformed(_ id: ConnectionID, at index: Int, _ error: DecodeError,
                    now: Timestamp) {
-        if connections.values[index].version == nil, let version = error.connectVersion {
-            connections.values[index].version = version
+        if connections[position: index].version == nil, let version = error.connectVersion {
+            connections[position: index].version = version
         }
-        connections.values[index].state = .inputStopped
-        connections.values[index].decoder = FrameDecoder(maximumPacketSize: connections.values[index].decoder.maximumPacketSize)
+        connections[position: index].state = .inputStopped
+        connections[position: index].decoder = FrameDecoder(maximumPacketSize: connections[position: index].decoder.maximumPacketSize)
         updateInterest(at: index)
-        logger.info("Client \(describe(connections.values[index])) sent bad data: \(error)")
+        logger.info("Client \(describe(connections[position: index])) sent bad data: \(error)")
         let firstNew = actions.count
         broker.handle(.malformed(id, error), now: now, into: &actions)
         markClosing(from: firstNew)
@@ -157,8 +157,8 @@ extension Server {
         var i = start
         while i < actions.count {
             if case .close(let closed) = actions[i], let index = connections.index(forKey: closed),
-               connections.values[index].state != .closing {
-                connections.values[index].state = .closing
+               connections[position: index].state != .closing {
+                connections[position: index].state = .closing
                 updateInterest(at: index)
             }
             i += 1

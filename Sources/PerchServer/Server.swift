@@ -41,7 +41,7 @@ public final class Server: @unchecked Sendable {
     /// The bound ports of the listeners, in configuration order (known after `start()`).
     public private(set) var listeningPorts: [UInt16] = []
 
-    var connections: [ConnectionID: Connection] = [:]
+    var connections = ConnectionTable()
     var nextConnectionID: UInt64 = 1
     /// Connections with output to flush at the end of the batch.
     var touched: [ConnectionID] = []

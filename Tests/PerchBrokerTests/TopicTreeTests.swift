@@ -72,3 +72,28 @@ struct TopicTreeTests {
         #expect(popped == deadlines.sorted())
     }
 }
+
+extension TopicTreeTests {
+    @Test("[v5 interp] topicLevels splits at every / on bytes, empty levels kept, like split(separator:)")
+    func levelsMatchSplit() {
+        for topic in ["", "/", "a", "a/b", "a//b", "/a/", "//", "$SYS/x", "ä/ö/ü", "a/😀/b", "sport/tennis/player1/#"] {
+            let expected = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            #expect(topicLevels(topic) == expected, "\(topic)")
+        }
+    }
+
+    @Test("[v311 MQTT-4.7.1-2] [v311 MQTT-4.7.1-3] the + and # shortcuts follow inserts and removals")
+    func wildcardShortcutsFollowChanges() {
+        var tree = TopicTree()
+        tree.insert(filter: "a/+", session: 1, options: options)
+        tree.insert(filter: "a/#", session: 2, options: options)
+        #expect(matches(tree, "a/x") == [1, 2])
+        tree.remove(filter: "a/+", session: 1)
+        #expect(matches(tree, "a/x") == [2])
+        tree.remove(filter: "a/#", session: 2)
+        #expect(matches(tree, "a/x").isEmpty)
+        tree.insert(filter: "a/#", session: 3, options: options) // reuses freed nodes
+        #expect(matches(tree, "a/x") == [3])
+        #expect(matches(tree, "a") == [3])
+    }
+}
