@@ -7,7 +7,23 @@ struct Connection: Sendable {
     /// Nil until a CONNECT is accepted.
     var client: ConnectedClient?
     /// An enhanced-authentication exchange in progress (before CONNACK or re-authentication).
-    var authentication: PendingAuthentication?
+    /// Boxed: it is rare and large (a whole CONNECT), and every connection's entry in the
+    /// broker's table would otherwise carry room for it.
+    var authentication: PendingAuthentication? {
+        get { pendingAuthentication?.value }
+        set { pendingAuthentication = newValue.map(PendingAuthenticationBox.init) }
+    }
+    private var pendingAuthentication: PendingAuthenticationBox?
+
+    init(client: ConnectedClient? = nil) {
+        self.client = client
+    }
+}
+
+/// Holds a `PendingAuthentication` out of line (immutable; a change stores a new box).
+final class PendingAuthenticationBox: Sendable {
+    let value: PendingAuthentication
+    init(_ value: PendingAuthentication) { self.value = value }
 }
 
 /// The per-connection state of an accepted client (what does not outlive the connection).
