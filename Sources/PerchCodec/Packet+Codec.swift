@@ -15,9 +15,13 @@ extension Packet {
         guard let type = PacketType(rawValue: frame.header >> 4) else {
             throw .malformed("forbidden packet type 0")  // Table 2-1
         }
-        let flags = frame.header & 0x0F
-        try Packet.checkFixedHeaderFlags(type, flags)
         var reader = ByteReader(frame.body)
+        try self.init(type: type, flags: frame.header & 0x0F, body: &reader, version: version)
+    }
+
+    /// Decodes a body that `reader` covers exactly (FrameDecoder.nextPacket reads it in place).
+    init(type: PacketType, flags: UInt8, body reader: inout ByteReader, version: ProtocolVersion?) throws(DecodeError) {
+        try Packet.checkFixedHeaderFlags(type, flags)
         self = try Packet.decodeBody(type, flags: flags, version: version ?? .v311, from: &reader)
         try reader.expectEnd("packet")  // §2.1.4: body longer than its fields
     }

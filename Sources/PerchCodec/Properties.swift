@@ -13,112 +13,112 @@ public struct Properties: Sendable, Hashable {
     var box: Box?
     public var payloadFormatIndicator: UInt8? { // 0x01
         get { box?.fields.payloadFormatIndicator }
-        set { update { $0.payloadFormatIndicator = newValue } }
+        set { if box != nil || newValue != nil { update { $0.payloadFormatIndicator = newValue } } }
     }
     public var messageExpiryInterval: UInt32? { // 0x02
         get { box?.fields.messageExpiryInterval }
-        set { update { $0.messageExpiryInterval = newValue } }
+        set { if box != nil || newValue != nil { update { $0.messageExpiryInterval = newValue } } }
     }
     public var contentType: String? { // 0x03
         get { box?.fields.contentType }
-        set { update { $0.contentType = newValue } }
+        set { if box != nil || newValue != nil { update { $0.contentType = newValue } } }
     }
     public var responseTopic: String? { // 0x08
         get { box?.fields.responseTopic }
-        set { update { $0.responseTopic = newValue } }
+        set { if box != nil || newValue != nil { update { $0.responseTopic = newValue } } }
     }
     public var correlationData: [UInt8]? { // 0x09
         get { box?.fields.correlationData }
-        set { update { $0.correlationData = newValue } }
+        set { if box != nil || newValue != nil { update { $0.correlationData = newValue } } }
     }
     /// 0x0B: at most one in SUBSCRIBE; any number in a server-to-client PUBLISH.
     public var subscriptionIdentifiers: [UInt32] { 
         get { box?.fields.subscriptionIdentifiers ?? [] }
-        set { update { $0.subscriptionIdentifiers = newValue } }
+        set { if box != nil || !newValue.isEmpty { update { $0.subscriptionIdentifiers = newValue } } }
     }
     public var sessionExpiryInterval: UInt32? { // 0x11
         get { box?.fields.sessionExpiryInterval }
-        set { update { $0.sessionExpiryInterval = newValue } }
+        set { if box != nil || newValue != nil { update { $0.sessionExpiryInterval = newValue } } }
     }
     public var assignedClientIdentifier: String? { // 0x12
         get { box?.fields.assignedClientIdentifier }
-        set { update { $0.assignedClientIdentifier = newValue } }
+        set { if box != nil || newValue != nil { update { $0.assignedClientIdentifier = newValue } } }
     }
     public var serverKeepAlive: UInt16? { // 0x13
         get { box?.fields.serverKeepAlive }
-        set { update { $0.serverKeepAlive = newValue } }
+        set { if box != nil || newValue != nil { update { $0.serverKeepAlive = newValue } } }
     }
     public var authenticationMethod: String? { // 0x15
         get { box?.fields.authenticationMethod }
-        set { update { $0.authenticationMethod = newValue } }
+        set { if box != nil || newValue != nil { update { $0.authenticationMethod = newValue } } }
     }
     public var authenticationData: [UInt8]? { // 0x16
         get { box?.fields.authenticationData }
-        set { update { $0.authenticationData = newValue } }
+        set { if box != nil || newValue != nil { update { $0.authenticationData = newValue } } }
     }
     public var requestProblemInformation: UInt8? { // 0x17
         get { box?.fields.requestProblemInformation }
-        set { update { $0.requestProblemInformation = newValue } }
+        set { if box != nil || newValue != nil { update { $0.requestProblemInformation = newValue } } }
     }
     public var willDelayInterval: UInt32? { // 0x18
         get { box?.fields.willDelayInterval }
-        set { update { $0.willDelayInterval = newValue } }
+        set { if box != nil || newValue != nil { update { $0.willDelayInterval = newValue } } }
     }
     public var requestResponseInformation: UInt8? { // 0x19
         get { box?.fields.requestResponseInformation }
-        set { update { $0.requestResponseInformation = newValue } }
+        set { if box != nil || newValue != nil { update { $0.requestResponseInformation = newValue } } }
     }
     public var responseInformation: String? { // 0x1A
         get { box?.fields.responseInformation }
-        set { update { $0.responseInformation = newValue } }
+        set { if box != nil || newValue != nil { update { $0.responseInformation = newValue } } }
     }
     public var serverReference: String? { // 0x1C
         get { box?.fields.serverReference }
-        set { update { $0.serverReference = newValue } }
+        set { if box != nil || newValue != nil { update { $0.serverReference = newValue } } }
     }
     public var reasonString: String? { // 0x1F
         get { box?.fields.reasonString }
-        set { update { $0.reasonString = newValue } }
+        set { if box != nil || newValue != nil { update { $0.reasonString = newValue } } }
     }
     public var receiveMaximum: UInt16? { // 0x21
         get { box?.fields.receiveMaximum }
-        set { update { $0.receiveMaximum = newValue } }
+        set { if box != nil || newValue != nil { update { $0.receiveMaximum = newValue } } }
     }
     public var topicAliasMaximum: UInt16? { // 0x22
         get { box?.fields.topicAliasMaximum }
-        set { update { $0.topicAliasMaximum = newValue } }
+        set { if box != nil || newValue != nil { update { $0.topicAliasMaximum = newValue } } }
     }
     public var topicAlias: UInt16? { // 0x23
         get { box?.fields.topicAlias }
-        set { update { $0.topicAlias = newValue } }
+        set { if box != nil || newValue != nil { update { $0.topicAlias = newValue } } }
     }
     public var maximumQoS: UInt8? { // 0x24
         get { box?.fields.maximumQoS }
-        set { update { $0.maximumQoS = newValue } }
+        set { if box != nil || newValue != nil { update { $0.maximumQoS = newValue } } }
     }
     public var retainAvailable: UInt8? { // 0x25
         get { box?.fields.retainAvailable }
-        set { update { $0.retainAvailable = newValue } }
+        set { if box != nil || newValue != nil { update { $0.retainAvailable = newValue } } }
     }
     public var userProperties: [UserProperty] { // 0x26, in order, may repeat
         get { box?.fields.userProperties ?? [] }
-        set { update { $0.userProperties = newValue } }
+        set { if box != nil || !newValue.isEmpty { update { $0.userProperties = newValue } } }
     }
     public var maximumPacketSize: UInt32? { // 0x27
         get { box?.fields.maximumPacketSize }
-        set { update { $0.maximumPacketSize = newValue } }
+        set { if box != nil || newValue != nil { update { $0.maximumPacketSize = newValue } } }
     }
     public var wildcardSubscriptionAvailable: UInt8? { // 0x28
         get { box?.fields.wildcardSubscriptionAvailable }
-        set { update { $0.wildcardSubscriptionAvailable = newValue } }
+        set { if box != nil || newValue != nil { update { $0.wildcardSubscriptionAvailable = newValue } } }
     }
     public var subscriptionIdentifierAvailable: UInt8? { // 0x29
         get { box?.fields.subscriptionIdentifierAvailable }
-        set { update { $0.subscriptionIdentifierAvailable = newValue } }
+        set { if box != nil || newValue != nil { update { $0.subscriptionIdentifierAvailable = newValue } } }
     }
     public var sharedSubscriptionAvailable: UInt8? { // 0x2A
         get { box?.fields.sharedSubscriptionAvailable }
-        set { update { $0.sharedSubscriptionAvailable = newValue } }
+        set { if box != nil || newValue != nil { update { $0.sharedSubscriptionAvailable = newValue } } }
     }
 
     public init() {}

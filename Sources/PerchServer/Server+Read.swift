@@ -102,8 +102,9 @@ extension Server {
         while true {
             let packet: Packet
             do throws(DecodeError) {
-                guard let frame = try connections[position: index].decoder.next() else { return true }
-                packet = try Packet(frame: frame, version: connections[position: index].version)
+                let version = connections[position: index].version
+                guard let next = try connections[position: index].decoder.nextPacket(version: version) else { return true }
+                packet = next
             } catch {
                 malformed(id, at: index, error, now: now)
                 return false
