@@ -87,9 +87,9 @@ public final class Broker {
 
     /// Dispatches one decoded packet by connection state and type.
     private func received(_ packet: Packet, on id: ConnectionID) {
-        guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
-        guard let client = connection.client else {
-            if connection.authentication != nil {
+        guard let index = connections.index(forKey: id) else { return } // [MQTT-3.1.4-5]
+        guard let client = connections.values[index].client else {
+            if connections.values[index].authentication != nil {
                 receivedDuringAuthentication(packet, on: id)
                 return
             }
@@ -100,7 +100,7 @@ public final class Broker {
             accept(connect, on: id)
             return
         }
-        connections[id]?.client?.lastActivity = now // any packet resets keep alive
+        connections.values[index].client?.lastActivity = now // any packet resets keep alive (one lookup)
         switch packet {
         case .connect: violation(.protocolError, on: id) // [MQTT-3.1.0-2]
         case .publish(let publish): handlePublish(publish, on: id, client: client)

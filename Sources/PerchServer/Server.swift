@@ -45,7 +45,6 @@ public final class Server: @unchecked Sendable {
     public private(set) var listeningPorts: [UInt16] = []
 
     @exclusivity(unchecked) var connections = ConnectionTable()
-    var nextConnectionID: UInt64 = 1
     /// Connections with output to flush at the end of the batch.
     @exclusivity(unchecked) var touched: [ConnectionID] = []
     /// Closing connections still flushing their last bytes (each has a `closeDeadline`).
