@@ -97,3 +97,32 @@ extension TopicTreeTests {
         #expect(matches(tree, "a") == [3])
     }
 }
+
+extension TopicTreeTests {
+    private func cachedMatches(_ tree: inout TopicTree, _ topic: String) -> [Int32] {
+        var shared: [TopicTree.SharedMatch] = []
+        var found: [Int32] = []
+        tree.forEachMatch(topic: topic, shared: &shared) { session, _ in found.append(session) }
+        return found
+    }
+
+    @Test("[v311 MQTT-4.7.1-2] [v5 interp] matches by topic name (cached) equal the trie walk, and follow every subscription change")
+    func matchCacheFollowsChanges() {
+        var tree = TopicTree()
+        tree.insert(filter: "a/+", session: 1, options: options)
+        tree.insert(filter: "$SYS/#", session: 2, options: options)
+        tree.insert(filter: "#", session: 3, options: options)
+        for topic in ["a/b", "a/b", "$SYS/x", "$SYS/x", "c"] {
+            #expect(Set(cachedMatches(&tree, topic)) == matches(tree, topic), "\(topic)")
+        }
+        tree.insert(filter: "a/b", session: 4, options: options)
+        #expect(Set(cachedMatches(&tree, "a/b")) == [1, 3, 4])
+        tree.remove(filter: "#", session: 3)
+        #expect(Set(cachedMatches(&tree, "a/b")) == [1, 4])
+        #expect(cachedMatches(&tree, "c").isEmpty)
+        tree.insert(filter: "c", share: "g", session: 5, options: options)
+        var shared: [TopicTree.SharedMatch] = []
+        tree.forEachMatch(topic: "c", shared: &shared) { _, _ in }
+        #expect(shared.map(\.group) == ["g"])
+    }
+}
