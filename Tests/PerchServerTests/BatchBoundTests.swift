@@ -12,6 +12,28 @@ import Testing
 /// not by RSS), and everything in the burst is still delivered, in order.
 @Suite("End to end: bounded batches")
 struct BatchBoundTests {
+    /// A QoS 0 subscriber on `filter` and a publisher, both 3.1.1.
+    func clients(_ test: TestServer, filter: String, receiveBufferSize: Int32? = nil) throws -> (RawClient, RawClient) {
+        let subscriber = try RawClient(port: test.port, receiveBufferSize: receiveBufferSize)
+        try subscriber.connect(version: .v311, clientID: "sink")
+        try subscriber.subscribe(filter, qos: .atMostOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "flood")
+        return (subscriber, publisher)
+    }
+
+    /// `count` QoS 0 PUBLISH packets in one buffer; packet i's payload starts with i (two
+    /// bytes, big-endian), then `topicAndTail(i)`'s bytes.
+    func burst(_ count: Int, _ topicAndTail: (Int) -> (String, [UInt8])) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for i in 0..<count {
+            let (topic, tail) = topicAndTail(i)
+            let payload = [UInt8(truncatingIfNeeded: i >> 8), UInt8(truncatingIfNeeded: i)] + tail
+            Packet.publish(Publish(qos: .atMostOnce, topic: topic, payload: payload)).encode(version: .v311, into: &bytes)
+        }
+        return bytes
+    }
+
     @Test("[v5 interp] a burst of 6,000 QoS 0 PUBLISH packets in one write is applied in bounded batches; all arrive in order")
     func burstIsBounded() throws {
         let test = try TestServer {
@@ -19,18 +41,9 @@ struct BatchBoundTests {
             $0.outputHardLimit = 128 << 20
         }
         defer { test.stop() }
-        let subscriber = try RawClient(port: test.port)
-        try subscriber.connect(version: .v311, clientID: "sink")
-        try subscriber.subscribe("burst/#", qos: .atMostOnce)
-        let publisher = try RawClient(port: test.port)
-        try publisher.connect(version: .v311, clientID: "flood")
+        let (subscriber, publisher) = try clients(test, filter: "burst/#")
         let count = 6000
-        var bytes: [UInt8] = []
-        for i in 0..<count {
-            let payload = [UInt8(truncatingIfNeeded: i >> 8), UInt8(truncatingIfNeeded: i)]
-            Packet.publish(Publish(qos: .atMostOnce, topic: "burst/\(i % 7)", payload: payload))
-                .encode(version: .v311, into: &bytes)
-        }
+        let bytes = burst(count) { i in ("burst/\(i % 7)", []) }
         try publisher.sendRaw(bytes) // about 80 kB: one read of the server sees thousands of packets
         for i in 0..<count {
             let publish = try subscriber.receivePublish(timeout: 10)
@@ -70,19 +83,9 @@ extension BatchBoundTests {
             $0.congestionPause = 10_000 // the reader below always drains long before this
         }
         defer { test.stop() }
-        let subscriber = try RawClient(port: test.port, receiveBufferSize: 4096)
-        try subscriber.connect(version: .v311, clientID: "behind")
-        try subscriber.subscribe("flood", qos: .atMostOnce)
-        let publisher = try RawClient(port: test.port)
-        try publisher.connect(version: .v311, clientID: "flood")
+        let (subscriber, publisher) = try clients(test, filter: "flood", receiveBufferSize: 4096)
         let count = 12_000
-        var bytes: [UInt8] = []
-        for i in 0..<count {
-            var payload = [UInt8](repeating: 0x5A, count: 1024)
-            payload[0] = UInt8(truncatingIfNeeded: i >> 8)
-            payload[1] = UInt8(truncatingIfNeeded: i)
-            Packet.publish(Publish(qos: .atMostOnce, topic: "flood", payload: payload)).encode(version: .v311, into: &bytes)
-        }
+        let bytes = burst(count) { _ in ("flood", [UInt8](repeating: 0x5A, count: 1022)) }
         let done = DispatchSemaphore(value: 0)
         sendInBackground(bytes, fd: publisher.fd, done: done) // 12 MB: more than the kernel socket buffers (4 MB) and 24 times the soft limit
         // The reader starts late: only once its output passed the threshold (or, without
