@@ -27,7 +27,7 @@ struct TopicTree: Sendable {
 
     /// What one filter node holds.
     struct Subscribers: TrieValue {
-        var sessions: [Int32: SubscriptionOptions] = [:]
+        var sessions = SubscriberMap()
         var groups: [String: ShareGroup] = [:]
         init() {}
         var isEmpty: Bool { sessions.isEmpty && groups.isEmpty }
@@ -119,7 +119,7 @@ struct TopicTree: Sendable {
     }
 
     private func report(_ node: Int32, shared: inout [SharedMatch], _ body: (Int32, SubscriptionOptions) -> Void) {
-        for (session, options) in trie[node].sessions { body(session, options) }
+        trie[node].sessions.forEach(body)
         for group in trie[node].groups.keys { shared.append(SharedMatch(node: node, group: group)) }
     }
 

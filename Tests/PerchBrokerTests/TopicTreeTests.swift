@@ -126,3 +126,32 @@ extension TopicTreeTests {
         #expect(shared.map(\.group) == ["g"])
     }
 }
+
+extension TopicTreeTests {
+    private func entries(_ map: SubscriberMap) -> [Int32: QoS] {
+        var all: [Int32: QoS] = [:]
+        map.forEach { all[$0] = $1.qos }
+        return all
+    }
+
+    @Test("[v5 interp] a node's subscriber map keeps one entry inline and more in a dictionary, through any removals")
+    func subscriberMap() {
+        var map = SubscriberMap()
+        #expect(map.isEmpty)
+        var qos1 = options
+        qos1.qos = .atLeastOnce
+        map[1] = options
+        map[2] = qos1
+        map[3] = options
+        map[1] = qos1 // replace the inline one
+        #expect(entries(map) == [1: .atLeastOnce, 2: .atLeastOnce, 3: .atMostOnce])
+        map[1] = nil // the inline one goes: another takes its place
+        #expect(entries(map) == [2: .atLeastOnce, 3: .atMostOnce] && map[1] == nil && map[3]?.qos == .atMostOnce)
+        map[9] = nil
+        map[3] = nil
+        map[2] = nil
+        #expect(map.isEmpty && entries(map).isEmpty)
+        map[4] = options
+        #expect(entries(map) == [4: .atMostOnce])
+    }
+}
