@@ -18,20 +18,12 @@ struct Connection {
     }
 
     let id: ConnectionID
-    let fd: Int32
     /// `address:port` of the peer, for logs.
     let peer: String
-    var state = State.open
     var decoder: FrameDecoder
-    /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
-    var version: ProtocolVersion?
     /// Bytes to write; `output[outputStart...]` is still pending.
     var output: [UInt8] = []
     var outputStart = 0
-    /// The interest mask currently registered with epoll.
-    var registeredMask: UInt32
-    /// Whether the connection is in this batch's list of connections to flush.
-    var touched = false
     /// QoS 0 PUBLISH packets dropped because the peer did not read fast enough.
     var droppedPublishes = 0
     /// From CONNECT, for `connection_messages` (only kept when they are on).
@@ -48,6 +40,15 @@ struct Connection {
     var stalled = false
     /// Input interest withdrawn while another connection is congested.
     var inputPaused = false
+    // The small fields last, so that they share the padding after the optional deadlines.
+    let fd: Int32
+    var state = State.open
+    /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
+    var version: ProtocolVersion?
+    /// The interest mask currently registered with epoll.
+    var registeredMask: UInt32
+    /// Whether the connection is in this batch's list of connections to flush.
+    var touched = false
 
     init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32) {
         self.id = id
