@@ -146,7 +146,7 @@ extension Broker {
             routeIndex.removeAll(keepingCapacity: true)
             routeShared.removeAll(keepingCapacity: true)
         }
-        tree.forEachMatch(topicLevels(message.topic.string), shared: &routeShared) { handle, options in
+        tree.forEachMatch(topic: message.topic.string, shared: &routeShared) { handle, options in
             if options.noLocal && sessions[Int(handle)].clientID == message.origin { return } // [v5 MQTT-3.8.3-3]
             let delivery = Delivery(message: message,
                                     qos: min(message.qos, options.qos), // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]

@@ -7,7 +7,23 @@ struct Connection: Sendable {
     /// Nil until a CONNECT is accepted.
     var client: ConnectedClient?
     /// An enhanced-authentication exchange in progress (before CONNACK or re-authentication).
-    var authentication: PendingAuthentication?
+    /// Boxed: it is rare and large (a whole CONNECT), and every connection's entry in the
+    /// broker's table would otherwise carry room for it.
+    var authentication: PendingAuthentication? {
+        get { pendingAuthentication?.value }
+        set { pendingAuthentication = newValue.map(PendingAuthenticationBox.init) }
+    }
+    private var pendingAuthentication: PendingAuthenticationBox?
+
+    init(client: ConnectedClient? = nil) {
+        self.client = client
+    }
+}
+
+/// Holds a `PendingAuthentication` out of line (immutable; a change stores a new box).
+final class PendingAuthenticationBox: Sendable {
+    let value: PendingAuthentication
+    init(_ value: PendingAuthentication) { self.value = value }
 }
 
 /// The per-connection state of an accepted client (what does not outlive the connection).
@@ -18,8 +34,13 @@ struct ConnectedClient: Sendable {
     var keepAliveMilliseconds: Int64
     /// When the last packet arrived (keep alive is measured from it).
     var lastActivity: Timestamp
-    /// The Will until DISCONNECT discards it or a close publishes it.
-    var will: Will?
+    /// The Will until DISCONNECT discards it or a close publishes it. Boxed (a Will is
+    /// 40 bytes and most clients have none): every connection entry carries 8.
+    var will: Will? {
+        get { willBox?.value }
+        set { willBox = newValue.map(WillBox.init) }
+    }
+    private var willBox: WillBox?
     /// v5 Will Delay Interval in seconds.
     var willDelay: UInt32
     /// Inbound v5 topic aliases of this connection.
@@ -31,6 +52,25 @@ struct ConnectedClient: Sendable {
     var authenticationMethod: String?
     /// The CONNECT's User Name (for authorisation).
     var username: String?
+
+    init(version: ProtocolVersion, session: Int, keepAliveMilliseconds: Int64, lastActivity: Timestamp, will: Will?,
+         willDelay: UInt32, connectExpiryWasZero: Bool, authenticationMethod: String?, username: String?) {
+        self.version = version
+        self.session = session
+        self.keepAliveMilliseconds = keepAliveMilliseconds
+        self.lastActivity = lastActivity
+        self.willDelay = willDelay
+        self.connectExpiryWasZero = connectExpiryWasZero
+        self.authenticationMethod = authenticationMethod
+        self.username = username
+        self.will = will
+    }
+}
+
+/// Holds a Will out of line (immutable; a change stores a new box).
+final class WillBox: Sendable {
+    let value: Will
+    init(_ value: Will) { self.value = value }
 }
 
 /// Counters an embedder may show or export.

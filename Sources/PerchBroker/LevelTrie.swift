@@ -16,6 +16,10 @@ struct LevelTrie<Value: TrieValue>: Sendable {
         var level: String
         var parent: Int32
         var children: [String: Int32] = [:]
+        /// The `+` and `#` children, also in `children`, kept here so that matching a
+        /// topic does not hash "+" and "#" at every level (-1: none).
+        var plus: Int32 = -1
+        var hash: Int32 = -1
         var value = Value()
     }
 
@@ -33,6 +37,18 @@ struct LevelTrie<Value: TrieValue>: Sendable {
     }
 
     func child(of node: Int32, _ level: String) -> Int32? { nodes[Int(node)].children[level] }
+
+    /// The `+` child of `node`, if any, without a hash lookup.
+    func plusChild(of node: Int32) -> Int32? {
+        let child = nodes[Int(node)].plus
+        return child >= 0 ? child : nil
+    }
+
+    /// The `#` child of `node`, if any, without a hash lookup.
+    func hashChild(of node: Int32) -> Int32? {
+        let child = nodes[Int(node)].hash
+        return child >= 0 ? child : nil
+    }
 
     func children(of node: Int32) -> [String: Int32] { nodes[Int(node)].children }
 
@@ -56,6 +72,7 @@ struct LevelTrie<Value: TrieValue>: Sendable {
             }
             let child = allocate(Node(level: level, parent: node))
             nodes[Int(node)].children[level] = child
+            setWildcard(level, of: node, to: child)
             node = child
         }
         return node
@@ -67,10 +84,15 @@ struct LevelTrie<Value: TrieValue>: Sendable {
         while node != root && nodes[Int(node)].value.isEmpty && nodes[Int(node)].children.isEmpty {
             let parent = nodes[Int(node)].parent
             nodes[Int(parent)].children[nodes[Int(node)].level] = nil
+            setWildcard(nodes[Int(node)].level, of: parent, to: -1)
             nodes[Int(node)] = Node(level: "", parent: -1)
             freeNodes.append(node)
             node = parent
         }
+    }
+
+    private mutating func setWildcard(_ level: String, of node: Int32, to child: Int32) {
+        if level == "+" { nodes[Int(node)].plus = child } else if level == "#" { nodes[Int(node)].hash = child }
     }
 
     private mutating func allocate(_ node: Node) -> Int32 {

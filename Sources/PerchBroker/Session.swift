@@ -25,7 +25,12 @@ struct Session: Sendable {
     /// When `delayedWill` is due (the live `.delayedWill` entry has this deadline).
     var willDueAt: Timestamp?
     /// A v5 Will waiting out its Will Delay Interval after the connection closed.
-    var delayedWill: Will?
+    /// (Boxed like `ConnectedClient.will`: rare, and every session slot carries 8 bytes.)
+    var delayedWill: Will? {
+        get { delayedWillBox?.value }
+        set { delayedWillBox = newValue.map(WillBox.init) }
+    }
+    private var delayedWillBox: WillBox?
     /// Outbound window: min(maxInflightMessages, the client's Receive Maximum).
     var window: Int = 65535
     /// The client's v5 Maximum Packet Size (0 = the protocol's).

@@ -27,19 +27,30 @@ struct TopicTree: Sendable {
 
     /// What one filter node holds.
     struct Subscribers: TrieValue {
-        var sessions: [Int32: SubscriptionOptions] = [:]
+        var sessions = SubscriberMap()
         var groups: [String: ShareGroup] = [:]
         init() {}
         var isEmpty: Bool { sessions.isEmpty && groups.isEmpty }
     }
 
     private var trie = LevelTrie<Subscribers>()
+    /// What each recently published topic name matched, until the tree next changes (any
+    /// insert or removal empties it). Topics repeat: a hit costs one hash of the name
+    /// instead of splitting it and walking the trie. Bounded: emptied when full.
+    private var matchCache: [String: CachedMatches] = [:]
+    private let matchCacheLimit = 4096
+
+    struct CachedMatches: Sendable {
+        var sessions: [(Int32, SubscriptionOptions)] = []
+        var shared: [SharedMatch] = []
+    }
 
     /// Nodes in use (tests).
     var liveNodeCount: Int { trie.liveNodeCount }
 
     /// Adds or replaces the subscription of `session` to `filter` (in share group `share`).
     mutating func insert(filter: String, share: String? = nil, session: Int32, options: SubscriptionOptions) {
+        if !matchCache.isEmpty { matchCache.removeAll() }
         let node = trie.nodeCreating(topicLevels(filter))
         guard let share else {
             trie[node].sessions[session] = options
@@ -53,6 +64,7 @@ struct TopicTree: Sendable {
     /// Removes the subscription of `session` to `filter` (in share group `share`); prunes
     /// emptied nodes.
     mutating func remove(filter: String, share: String? = nil, session: Int32) {
+        if !matchCache.isEmpty { matchCache.removeAll() }
         guard let node = trie.node(at: topicLevels(filter)) else { return }
         if let share {
             if var group = trie[node].groups[share], group.members.removeValue(forKey: session) != nil {
@@ -68,6 +80,22 @@ struct TopicTree: Sendable {
     /// Calls `body` for every (session, options) whose filter matches the topic `levels`,
     /// and appends every matching share group to `shared`. A session with several matching
     /// filters is reported once per filter.
+    /// `forEachMatch` for a topic name, answered from the match cache when it can be: the
+    /// same sessions, options and share groups, in the same order, as walking the trie.
+    mutating func forEachMatch(topic: String, shared: inout [SharedMatch], _ body: (Int32, SubscriptionOptions) -> Void) {
+        if let hit = matchCache[topic] {
+            for (session, options) in hit.sessions { body(session, options) }
+            shared.append(contentsOf: hit.shared)
+            return
+        }
+        var entry = CachedMatches()
+        forEachMatch(topicLevels(topic), shared: &entry.shared) { entry.sessions.append(($0, $1)) }
+        if matchCache.count >= matchCacheLimit { matchCache.removeAll() }
+        matchCache[topic] = entry
+        for (session, options) in entry.sessions { body(session, options) }
+        shared.append(contentsOf: entry.shared)
+    }
+
     func forEachMatch(_ levels: [String], shared: inout [SharedMatch], _ body: (Int32, SubscriptionOptions) -> Void) {
         walk(node: trie.root, levels: levels, index: 0, dollar: isDollarTopic(levels), shared: &shared, body)
     }
@@ -75,7 +103,7 @@ struct TopicTree: Sendable {
     private func walk(node: Int32, levels: [String], index: Int, dollar: Bool, shared: inout [SharedMatch],
                       _ body: (Int32, SubscriptionOptions) -> Void) {
         let wildcardsAllowed = !(dollar && index == 0) // [MQTT-4.7.2-1]
-        if wildcardsAllowed, let hash = trie.child(of: node, "#") {
+        if wildcardsAllowed, let hash = trie.hashChild(of: node) {
             report(hash, shared: &shared, body) // `#` matches the parent level and everything below it
         }
         guard index < levels.count else {
@@ -85,13 +113,13 @@ struct TopicTree: Sendable {
         if let literal = trie.child(of: node, levels[index]) {
             walk(node: literal, levels: levels, index: index + 1, dollar: dollar, shared: &shared, body)
         }
-        if wildcardsAllowed, let plus = trie.child(of: node, "+") {
+        if wildcardsAllowed, let plus = trie.plusChild(of: node) {
             walk(node: plus, levels: levels, index: index + 1, dollar: dollar, shared: &shared, body)
         }
     }
 
     private func report(_ node: Int32, shared: inout [SharedMatch], _ body: (Int32, SubscriptionOptions) -> Void) {
-        for (session, options) in trie[node].sessions { body(session, options) }
+        trie[node].sessions.forEach(body)
         for group in trie[node].groups.keys { shared.append(SharedMatch(node: node, group: group)) }
     }
 

@@ -13,7 +13,8 @@ struct ByteReader {
         self.end = bytes.count
     }
 
-    private init(bytes: [UInt8], index: Int, end: Int) {
+    /// Reads `bytes[index..<end]` in place (shares the array, copies nothing).
+    init(bytes: [UInt8], index: Int, end: Int) {
         self.bytes = bytes
         self.index = index
         self.end = end

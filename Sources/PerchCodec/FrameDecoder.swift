@@ -56,6 +56,28 @@ public struct FrameDecoder: Sendable {
 
     /// The next complete frame, nil when more bytes are needed.
     public mutating func next() throws(DecodeError) -> Frame? {
+        guard let (header, bodyStart, length) = try nextBounds() else { return nil }
+        let frame = Frame(header: header, body: Array(buffer[bodyStart..<(bodyStart + length)]))
+        consume(through: bodyStart + length)
+        return frame
+    }
+
+    /// The next complete packet, decoded straight from the buffer (no copy of its body
+    /// into a `Frame`), or nil while it is incomplete. Same errors as `next()` followed by
+    /// `Packet(frame:version:)`; the packet's bytes are consumed even when it is malformed.
+    public mutating func nextPacket(version: ProtocolVersion?) throws(DecodeError) -> Packet? {
+        guard let (header, bodyStart, length) = try nextBounds() else { return nil }
+        guard let type = PacketType(rawValue: header >> 4) else {
+            consume(through: bodyStart + length)
+            throw .malformed("forbidden packet type 0")  // Table 2-1
+        }
+        var reader = ByteReader(bytes: buffer, index: bodyStart, end: bodyStart + length)
+        consume(through: bodyStart + length)
+        return try Packet(type: type, flags: header & 0x0F, body: &reader, version: version)
+    }
+
+    /// Header byte, body start and body length of the next complete packet, if any.
+    private func nextBounds() throws(DecodeError) -> (UInt8, Int, Int)? {
         let available = buffer.count - readIndex
         guard available >= 2 else { return nil }
         let length: Int
@@ -70,14 +92,15 @@ public struct FrameDecoder: Sendable {
             throw DecodeError(.packetTooLarge, "packet of \(total) bytes exceeds maximum \(maximumPacketSize)")
         }
         guard available >= total else { return nil }
-        let bodyStart = readIndex + 1 + lengthBytes
-        let frame = Frame(header: buffer[readIndex], body: Array(buffer[bodyStart..<(bodyStart + length)]))
-        readIndex += total
+        return (buffer[readIndex], readIndex + 1 + lengthBytes, length)
+    }
+
+    private mutating func consume(through end: Int) {
+        readIndex = end
         if readIndex == buffer.count {
             buffer = []  // release the storage: idle connections hold no buffer
             readIndex = 0
         }
-        return frame
     }
 
     /// Moves unread bytes to the front once the consumed prefix is at least half the buffer,

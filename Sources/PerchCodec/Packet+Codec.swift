@@ -15,20 +15,27 @@ extension Packet {
         guard let type = PacketType(rawValue: frame.header >> 4) else {
             throw .malformed("forbidden packet type 0")  // Table 2-1
         }
-        let flags = frame.header & 0x0F
-        try Packet.checkFixedHeaderFlags(type, flags)
         var reader = ByteReader(frame.body)
+        try self.init(type: type, flags: frame.header & 0x0F, body: &reader, version: version)
+    }
+
+    /// Decodes a body that `reader` covers exactly (FrameDecoder.nextPacket reads it in place).
+    init(type: PacketType, flags: UInt8, body reader: inout ByteReader, version: ProtocolVersion?) throws(DecodeError) {
+        try Packet.checkFixedHeaderFlags(type, flags)
         self = try Packet.decodeBody(type, flags: flags, version: version ?? .v311, from: &reader)
         try reader.expectEnd("packet")  // §2.1.4: body longer than its fields
     }
 
     /// Appends the packet's wire bytes for `version` (CONNECT uses its own `version`).
-    /// Computes the size first, then writes into one reservation.
+    /// Computes the size first, then writes into one reservation. The reservation grows
+    /// geometrically: `reserveCapacity` of the exact size would reallocate (and copy the
+    /// whole buffer) on every append to a connection's output, quadratic in a batch.
     public func encode(version: ProtocolVersion, into buffer: inout [UInt8]) {
         var counter = ByteCounter()
         writeBody(version: version, to: &counter)
         let bodyLength = counter.count
-        buffer.reserveCapacity(buffer.count + 1 + VariableByteInteger.size(of: bodyLength) + bodyLength)
+        let needed = buffer.count + 1 + VariableByteInteger.size(of: bodyLength) + bodyLength
+        if needed > buffer.capacity { buffer.reserveCapacity(max(needed, 2 * buffer.capacity)) }
         buffer.append(fixedHeaderByte)
         buffer.writeVariableByteInteger(bodyLength)
         writeBody(version: version, to: &buffer)

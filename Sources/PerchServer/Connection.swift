@@ -18,20 +18,12 @@ struct Connection {
     }
 
     let id: ConnectionID
-    let fd: Int32
     /// `address:port` of the peer, for logs.
     let peer: String
-    var state = State.open
     var decoder: FrameDecoder
-    /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
-    var version: ProtocolVersion?
     /// Bytes to write; `output[outputStart...]` is still pending.
     var output: [UInt8] = []
     var outputStart = 0
-    /// The interest mask currently registered with epoll.
-    var registeredMask: UInt32
-    /// Whether the connection is in this batch's list of connections to flush.
-    var touched = false
     /// QoS 0 PUBLISH packets dropped because the peer did not read fast enough.
     var droppedPublishes = 0
     /// From CONNECT, for `connection_messages` (only kept when they are on).
@@ -42,6 +34,21 @@ struct Connection {
     var connected = false
     /// For a `.closing` connection whose peer does not take its last bytes: when to give up.
     var closeDeadline: Timestamp?
+    /// Set while this connection's output holds the others' input back (Server+Congestion).
+    var congestionDeadline: Timestamp?
+    /// Its output did not drain in time: it holds nobody back until it has drained.
+    var stalled = false
+    /// Input interest withdrawn while another connection is congested.
+    var inputPaused = false
+    // The small fields last, so that they share the padding after the optional deadlines.
+    let fd: Int32
+    var state = State.open
+    /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
+    var version: ProtocolVersion?
+    /// The interest mask currently registered with epoll.
+    var registeredMask: UInt32
+    /// Whether the connection is in this batch's list of connections to flush.
+    var touched = false
 
     init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32) {
         self.id = id
@@ -55,7 +62,7 @@ struct Connection {
 
     /// The epoll interest this connection needs now: input while open, output while pending.
     var wantedMask: UInt32 {
-        (state == .open ? Epoll.readable : 0) | (pendingOutput > 0 ? Epoll.writable : 0)
+        (state == .open && !inputPaused ? Epoll.readable : 0) | (pendingOutput > 0 ? Epoll.writable : 0)
     }
 
     /// `p2, c1, k60` as mosquitto logs it (p1 = 3.1, p2 = 3.1.1, p5 = 5.0).

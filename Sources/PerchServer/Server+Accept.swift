@@ -32,10 +32,10 @@ extension Server {
     }
 
     func open(fd: Int32, peer: String, epoll: Epoll, now: Timestamp) {
-        let id = ConnectionID(nextConnectionID)
-        nextConnectionID += 1
         let maxPacket = configuration.broker.maxPacketSize == 0 ? 268_435_460 : configuration.broker.maxPacketSize
-        connections[id] = Connection(id: id, fd: fd, peer: peer, maximumPacketSize: maxPacket, mask: Epoll.readable)
+        let id = connections.insert { id in
+            Connection(id: id, fd: fd, peer: peer, maximumPacketSize: maxPacket, mask: Epoll.readable)
+        }
         epoll.update(Epoll.add, fd, mask: Epoll.readable, token: id.rawValue)
         if configuration.connectionMessages {
             logger.notice("New connection from \(peer)")

@@ -7,6 +7,7 @@ extension Server {
     /// connection once. Closing a connection may produce more actions (its Will); those are
     /// applied, committed and flushed in another round.
     func finishBatch(now: Timestamp) {
+        batchBytes = 0
         repeat {
             applyActions(now: now)
             commitStore(now: now)
@@ -17,6 +18,7 @@ extension Server {
 
     /// Applies `actions` in order, including any appended while applying, then empties it.
     func applyActions(now: Timestamp) {
+        peakBatchActions = max(peakBatchActions, actions.count)
         var i = 0
         while i < actions.count {
             let action = actions[i]
@@ -34,8 +36,8 @@ extension Server {
 
     func markClosed(_ id: ConnectionID) {
         guard let index = connections.index(forKey: id) else { return }
-        if connections.values[index].state != .closing {
-            connections.values[index].state = .closing
+        if connections[position: index].state != .closing {
+            connections[position: index].state = .closing
             updateInterest(at: index)
         }
         touch(id)
@@ -46,35 +48,36 @@ extension Server {
     /// window); above the hard limit the connection is closed and reported.
     func enqueue(_ packet: Packet, to id: ConnectionID, now: Timestamp) {
         guard let index = connections.index(forKey: id) else { return }
-        let pending = connections.values[index].pendingOutput
+        let pending = connections[position: index].pendingOutput
         if case .publish(let publish) = packet, publish.qos == .atMostOnce, pending > configuration.outputSoftLimit {
-            connections.values[index].droppedPublishes += 1
+            connections[position: index].droppedPublishes += 1
             droppedPublishes += 1
             return
         }
         if case .connack(let ack) = packet { noteConnAck(ack, at: index) }
-        let version = connections.values[index].version ?? .v311
-        packet.encode(version: version, into: &connections.values[index].output)
-        if connections.values[index].pendingOutput > configuration.outputHardLimit {
-            logger.notice("Client \(describe(connections.values[index])) disconnected: output limit exceeded")
+        let version = connections[position: index].version ?? .v311
+        packet.encode(version: version, into: &connections[position: index].output)
+        if connections[position: index].pendingOutput > configuration.outputHardLimit {
+            logger.notice("Client \(describe(connections[position: index])) disconnected: output limit exceeded")
             closeSocket(id, reason: nil, now: now)
             return
         }
+        updateCongestion(id, at: index, now: now)
         touch(id)
     }
 
-    func noteConnAck(_ ack: ConnAck, at index: Dictionary<ConnectionID, Connection>.Index) {
+    func noteConnAck(_ ack: ConnAck, at index: Int) {
         guard !ack.reason.isFailure else { return }
-        connections.values[index].connected = true
+        connections[position: index].connected = true
         guard configuration.connectionMessages else { return }
-        if let assigned = ack.properties.assignedClientIdentifier { connections.values[index].clientID = assigned }
-        let connection = connections.values[index]
+        if let assigned = ack.properties.assignedClientIdentifier { connections[position: index].clientID = assigned }
+        let connection = connections[position: index]
         logger.notice("New client connected from \(connection.peer) as \(connection.clientID ?? "") (\(connection.connectSummary))")
     }
 
     func touch(_ id: ConnectionID) {
-        guard let index = connections.index(forKey: id), !connections.values[index].touched else { return }
-        connections.values[index].touched = true
+        guard let index = connections.index(forKey: id), !connections[position: index].touched else { return }
+        connections[position: index].touched = true
         touched.append(id)
     }
 }

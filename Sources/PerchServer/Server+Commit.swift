@@ -51,7 +51,7 @@ extension Server {
                 kept.append(id)
                 continue
             }
-            connections.values[index].touched = false
+            connections[position: index].touched = false
             flush(id, at: index, now: now)
         }
         touched = kept + touched

@@ -46,11 +46,17 @@ extension Server {
             return
         }
         let id = ConnectionID(token)
-        guard let connection = connections[id] else { return }
+        // Only the fd and state: a copy of the whole Connection would share its buffers and
+        // make the next append to them copy everything (copy-on-write).
+        guard let index = connections.index(forKey: id) else { return }
+        let (fd, state) = (connections[position: index].fd, connections[position: index].state)
         if mask & Epoll.writable != 0 { touch(id) }
         if mask & (Epoll.readable | Epoll.error | Epoll.hangUp) != 0 {
-            switch connection.state {
-            case .open: read(id, fd: connection.fd, now: now)
+            switch state {
+            case .open:
+                // A hang-up or error is read at once (EPOLLHUP is reported even while paused).
+                guard mask & (Epoll.error | Epoll.hangUp) != 0 || !pauseInputIfHeldBack(id, at: index) else { return }
+                read(id, fd: fd, now: now)
             case .inputStopped, .closing:
                 // Not reading any more; a hang-up or error ends it.
                 if mask & (Epoll.error | Epoll.hangUp) != 0 { closeSocket(id, reason: "connection lost", now: now) }
@@ -62,11 +68,19 @@ extension Server {
     func read(_ id: ConnectionID, fd: Int32, now: Timestamp) {
         var budget = readBudget
         while budget > 0 {
+            // A batch applied mid-read may have congested a reader: stop, epoll reports us again.
+            if isInputHeldBack, connections[id]?.congestionDeadline == nil { return }
             let wanted = min(readBuffer.count, budget)
             let n = Glibc.read(fd, readBuffer.baseAddress, wanted)
             if n > 0 {
                 budget -= n
+                batchBytes += n
                 guard feed(id, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), now: now) else { return }
+                if batchBytes >= batchByteLimit {
+                    // Bounded input per batch too, so a congested reader is noticed early.
+                    finishBatch(now: now)
+                    guard connections[id]?.state == .open else { return }
+                }
                 if n < wanted { return }
             } else if n == 0 {
                 closeSocket(id, reason: "closed its connection", now: now)
@@ -83,46 +97,56 @@ extension Server {
     /// Frames and decodes `bytes`, handing each packet to the broker. Returns false when
     /// the connection stopped reading (malformed input, or the broker closed it).
     func feed(_ id: ConnectionID, _ bytes: UnsafeRawBufferPointer, now: Timestamp) -> Bool {
-        guard let index = connections.index(forKey: id) else { return false }
-        connections.values[index].decoder.append(bytes)
+        guard var index = connections.index(forKey: id) else { return false }
+        connections[position: index].decoder.append(bytes)
         while true {
             let packet: Packet
             do throws(DecodeError) {
-                guard let frame = try connections.values[index].decoder.next() else { return true }
-                packet = try Packet(frame: frame, version: connections.values[index].version)
+                let version = connections[position: index].version
+                guard let next = try connections[position: index].decoder.nextPacket(version: version) else { return true }
+                packet = next
             } catch {
                 malformed(id, at: index, error, now: now)
                 return false
             }
-            if case .connect(let connect) = packet, connections.values[index].version == nil {
+            if case .connect(let connect) = packet, connections[position: index].version == nil {
                 noteConnect(connect, at: index)
             }
             let firstNew = actions.count
             broker.handle(.packet(id, packet), now: now, into: &actions)
             markClosing(from: firstNew)
-            guard connections.values[index].state == .open else { return false }
+            guard connections[position: index].state == .open else { return false }
+            if actions.count >= batchActionLimit {
+                // Bounded work per batch: apply and flush now, so that a burst (fan-in, fan-out)
+                // never piles up more than this many actions before the output moves.
+                finishBatch(now: now)
+                guard let current = connections.index(forKey: id), connections[position: current].state == .open else {
+                    return false
+                }
+                index = current
+            }
         }
     }
 
     /// The version decides how every later packet of the connection is decoded, so it is
     /// set at once: more packets may follow in the same read.
-    func noteConnect(_ connect: Connect, at index: Dictionary<ConnectionID, Connection>.Index) {
-        connections.values[index].version = connect.version
+    func noteConnect(_ connect: Connect, at index: Int) {
+        connections[position: index].version = connect.version
         guard configuration.connectionMessages else { return }
-        connections.values[index].clientID = connect.clientID
-        connections.values[index].cleanStart = connect.cleanStart
-        connections.values[index].keepAlive = connect.keepAlive
+        connections[position: index].clientID = connect.clientID
+        connections[position: index].cleanStart = connect.cleanStart
+        connections[position: index].keepAlive = connect.keepAlive
     }
 
-    func malformed(_ id: ConnectionID, at index: Dictionary<ConnectionID, Connection>.Index, _ error: DecodeError,
+    func malformed(_ id: ConnectionID, at index: Int, _ error: DecodeError,
                    now: Timestamp) {
-        if connections.values[index].version == nil, let version = error.connectVersion {
-            connections.values[index].version = version
+        if connections[position: index].version == nil, let version = error.connectVersion {
+            connections[position: index].version = version
         }
-        connections.values[index].state = .inputStopped
-        connections.values[index].decoder = FrameDecoder(maximumPacketSize: connections.values[index].decoder.maximumPacketSize)
+        connections[position: index].state = .inputStopped
+        connections[position: index].decoder = FrameDecoder(maximumPacketSize: connections[position: index].decoder.maximumPacketSize)
         updateInterest(at: index)
-        logger.info("Client \(describe(connections.values[index])) sent bad data: \(error)")
+        logger.info("Client \(describe(connections[position: index])) sent bad data: \(error)")
         let firstNew = actions.count
         broker.handle(.malformed(id, error), now: now, into: &actions)
         markClosing(from: firstNew)
@@ -134,8 +158,8 @@ extension Server {
         var i = start
         while i < actions.count {
             if case .close(let closed) = actions[i], let index = connections.index(forKey: closed),
-               connections.values[index].state != .closing {
-                connections.values[index].state = .closing
+               connections[position: index].state != .closing {
+                connections[position: index].state = .closing
                 updateInterest(at: index)
             }
             i += 1

@@ -44,7 +44,7 @@ extension Server {
         broker.handle(.shutdown, now: now, into: &actions)
         finishBatch(now: now)
         isShuttingDown = true
-        for id in Array(connections.keys) {
+        for id in connections.keys {
             markClosed(id)
             closeSocket(id, reason: nil, now: now)
         }

@@ -10,6 +10,7 @@ extension Server {
             guard let close = connections[id]?.closeDeadline else { continue }
             deadline = min(deadline ?? close, close)
         }
+        if let congestion = nextCongestionDeadline { deadline = min(deadline ?? congestion, congestion) }
         guard deadline != armedDeadline else { return }
         armedDeadline = deadline
         guard let deadline else {
@@ -27,6 +28,7 @@ extension Server {
         armedDeadline = nil
         broker.handle(.tick, now: now, into: &actions)
         closeLingering(now: now)
+        expireCongestion(now: now)
         finishBatch(now: now)
     }
 

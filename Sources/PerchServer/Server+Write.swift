@@ -13,26 +13,27 @@ extension Server {
             let id = touched[i]
             i += 1
             guard let index = connections.index(forKey: id) else { continue }
-            connections.values[index].touched = false
+            connections[position: index].touched = false
             flush(id, at: index, now: now)
         }
         touched.removeAll(keepingCapacity: true)
     }
 
-    func flush(_ id: ConnectionID, at index: Dictionary<ConnectionID, Connection>.Index, now: Timestamp) {
-        if connections.values[index].pendingOutput > 0 {
+    func flush(_ id: ConnectionID, at index: Int, now: Timestamp) {
+        if connections[position: index].pendingOutput > 0 {
             guard write(at: index) else {
                 closeSocket(id, reason: "connection lost", now: now)
                 return
             }
         }
-        if connections.values[index].state == .closing {
-            guard connections.values[index].pendingOutput > 0 else {
+        updateCongestion(id, at: index, now: now)
+        if connections[position: index].state == .closing {
+            guard connections[position: index].pendingOutput > 0 else {
                 closeSocket(id, reason: nil, now: now)
                 return
             }
-            if connections.values[index].closeDeadline == nil {
-                connections.values[index].closeDeadline = now.adding(milliseconds: configuration.closeTimeout)
+            if connections[position: index].closeDeadline == nil {
+                connections[position: index].closeDeadline = now.adding(milliseconds: configuration.closeTimeout)
                 lingering.append(id)
             }
         }
@@ -40,10 +41,10 @@ extension Server {
     }
 
     /// Writes as much pending output as the socket takes. Returns false on a write error.
-    func write(at index: Dictionary<ConnectionID, Connection>.Index) -> Bool {
-        let fd = connections.values[index].fd
-        let start = connections.values[index].outputStart
-        let written = connections.values[index].output.withUnsafeMutableBytes { raw -> Int in
+    func write(at index: Int) -> Bool {
+        let fd = connections[position: index].fd
+        let start = connections[position: index].outputStart
+        let written = connections[position: index].output.withUnsafeMutableBytes { raw -> Int in
             var vector = iovec(iov_base: raw.baseAddress! + start, iov_len: raw.count - start)
             return withUnsafeMutablePointer(to: &vector) { vector in
                 var message = msghdr()
@@ -58,25 +59,25 @@ extension Server {
             }
         }
         guard written >= 0 else { return false }
-        connections.values[index].outputStart += written
-        if connections.values[index].pendingOutput == 0 {
+        connections[position: index].outputStart += written
+        if connections[position: index].pendingOutput == 0 {
             // Idle connections hold no output buffer.
-            connections.values[index].output = []
-            connections.values[index].outputStart = 0
-        } else if connections.values[index].outputStart >= 64 * 1024 {
-            connections.values[index].output.removeFirst(connections.values[index].outputStart)
-            connections.values[index].outputStart = 0
+            connections[position: index].output = []
+            connections[position: index].outputStart = 0
+        } else if connections[position: index].outputStart >= 64 * 1024 {
+            connections[position: index].output.removeFirst(connections[position: index].outputStart)
+            connections[position: index].outputStart = 0
         }
         return true
     }
 
     /// Registers the interest the connection needs now (EPOLLOUT only while output pends).
-    func updateInterest(at index: Dictionary<ConnectionID, Connection>.Index) {
-        let wanted = connections.values[index].wantedMask
-        guard wanted != connections.values[index].registeredMask, let epoll else { return }
-        connections.values[index].registeredMask = wanted
-        epoll.update(Epoll.modify, connections.values[index].fd, mask: wanted,
-                     token: connections.values[index].id.rawValue)
+    func updateInterest(at index: Int) {
+        let wanted = connections[position: index].wantedMask
+        guard wanted != connections[position: index].registeredMask, let epoll else { return }
+        connections[position: index].registeredMask = wanted
+        epoll.update(Epoll.modify, connections[position: index].fd, mask: wanted,
+                     token: connections[position: index].id.rawValue)
     }
 
     /// Closes the socket and forgets the connection. Reports `.closed` to the broker unless
@@ -88,6 +89,7 @@ extension Server {
         discardInput(connection.fd)
         close(connection.fd)
         if connection.closeDeadline != nil { lingering.removeAll { $0 == id } }
+        if connection.congestionDeadline != nil { endCongestion(id) }
         if configuration.connectionMessages && connection.connected {
             logger.notice("Client \(describe(connection)) \(reason ?? "disconnected")")
         }

@@ -22,12 +22,15 @@ import PerchStore
 /// A timer source fires `.tick` at `broker.nextDeadline`. Everything runs on `queue`; no
 /// locks. Call `start()` once, before the server is shared; afterwards talk to it only
 /// through `shutdown(completion:)` and `handleSignals(completion:)`.
+///
+/// The state touched per packet is `@exclusivity(unchecked)`: it is confined to `queue`, and
+/// the runtime exclusivity check on each access was a large share of the work per message.
 public final class Server: @unchecked Sendable {
     public let configuration: ServerConfiguration
     let logger: Logger
     let queue: DispatchQueue
     let store: any BrokerStore
-    var broker: Broker
+    @exclusivity(unchecked) var broker: Broker
 
     var epoll: Epoll?
     var readSource: (any DispatchSourceRead)?
@@ -41,14 +44,28 @@ public final class Server: @unchecked Sendable {
     /// The bound ports of the listeners, in configuration order (known after `start()`).
     public private(set) var listeningPorts: [UInt16] = []
 
-    var connections: [ConnectionID: Connection] = [:]
-    var nextConnectionID: UInt64 = 1
+    @exclusivity(unchecked) var connections = ConnectionTable()
     /// Connections with output to flush at the end of the batch.
-    var touched: [ConnectionID] = []
+    @exclusivity(unchecked) var touched: [ConnectionID] = []
     /// Closing connections still flushing their last bytes (each has a `closeDeadline`).
-    var lingering: [ConnectionID] = []
+    @exclusivity(unchecked) var lingering: [ConnectionID] = []
+    /// Connections whose pending output holds the others' input back (Server+Congestion).
+    @exclusivity(unchecked) var congested: [ConnectionID] = []
+    /// Connections whose input is withdrawn until no connection is congested.
+    @exclusivity(unchecked) var paused: [ConnectionID] = []
+    /// How often a connection became congested since start (for tests and diagnostics).
+    var congestionEpisodes = 0
     /// The broker's actions of the current batch, applied in order.
-    var actions: [BrokerAction] = []
+    @exclusivity(unchecked) var actions: [BrokerAction] = []
+    /// Actions that end a batch early: past this many the batch is applied and flushed
+    /// before the next packet is handled, so memory per wakeup stays bounded.
+    let batchActionLimit = 2048
+    /// Bytes read that end a batch early (checked after each read), like `batchActionLimit`.
+    let batchByteLimit = 64 * 1024
+    /// Bytes read since the batch began.
+    @exclusivity(unchecked) var batchBytes = 0
+    /// The most actions one batch held before it was applied (for tests and diagnostics).
+    @exclusivity(unchecked) var peakBatchActions = 0
     /// One read buffer shared by every connection.
     var readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
     /// Bytes read from one connection per wakeup, so one flooder cannot starve the others.
@@ -168,4 +185,13 @@ public final class Server: @unchecked Sendable {
 extension Server {
     /// `droppedPublishes`, read on the server's queue (call from outside it).
     package func droppedPublishesForTesting() -> Int { queue.sync { droppedPublishes } }
+
+    /// The most actions one batch held before it was applied, read on the server's queue.
+    package func peakBatchActionsForTesting() -> Int { queue.sync { peakBatchActions } }
+
+    /// How often a connection became congested, read on the server's queue.
+    package func congestionEpisodesForTesting() -> Int { queue.sync { congestionEpisodes } }
+
+    /// The batch limit (a constant; readable from any thread).
+    package var batchActionLimitForTesting: Int { batchActionLimit }
 }

@@ -59,6 +59,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var outputSoftLimit = 1 << 20
     /// Pending output per connection above which the connection is closed.
     public var outputHardLimit = 8 << 20
+    /// Milliseconds a connection whose output passed half the soft limit may hold the other
+    /// connections' input back (back-pressure) before it counts as stalled.
+    public var congestionPause: Int64 = 250
     /// Milliseconds a connection the broker closed may take to read its last packets
     /// (a DISCONNECT, say) before the socket is closed anyway.
     public var closeTimeout: Int64 = 10_000

@@ -72,3 +72,86 @@ struct TopicTreeTests {
         #expect(popped == deadlines.sorted())
     }
 }
+
+extension TopicTreeTests {
+    @Test("[v5 interp] topicLevels splits at every / on bytes, empty levels kept, like split(separator:)")
+    func levelsMatchSplit() {
+        for topic in ["", "/", "a", "a/b", "a//b", "/a/", "//", "$SYS/x", "ä/ö/ü", "a/😀/b", "sport/tennis/player1/#"] {
+            let expected = topic.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            #expect(topicLevels(topic) == expected, "\(topic)")
+        }
+    }
+
+    @Test("[v311 MQTT-4.7.1-2] [v311 MQTT-4.7.1-3] the + and # shortcuts follow inserts and removals")
+    func wildcardShortcutsFollowChanges() {
+        var tree = TopicTree()
+        tree.insert(filter: "a/+", session: 1, options: options)
+        tree.insert(filter: "a/#", session: 2, options: options)
+        #expect(matches(tree, "a/x") == [1, 2])
+        tree.remove(filter: "a/+", session: 1)
+        #expect(matches(tree, "a/x") == [2])
+        tree.remove(filter: "a/#", session: 2)
+        #expect(matches(tree, "a/x").isEmpty)
+        tree.insert(filter: "a/#", session: 3, options: options) // reuses freed nodes
+        #expect(matches(tree, "a/x") == [3])
+        #expect(matches(tree, "a") == [3])
+    }
+}
+
+extension TopicTreeTests {
+    private func cachedMatches(_ tree: inout TopicTree, _ topic: String) -> [Int32] {
+        var shared: [TopicTree.SharedMatch] = []
+        var found: [Int32] = []
+        tree.forEachMatch(topic: topic, shared: &shared) { session, _ in found.append(session) }
+        return found
+    }
+
+    @Test("[v311 MQTT-4.7.1-2] [v5 interp] matches by topic name (cached) equal the trie walk, and follow every subscription change")
+    func matchCacheFollowsChanges() {
+        var tree = TopicTree()
+        tree.insert(filter: "a/+", session: 1, options: options)
+        tree.insert(filter: "$SYS/#", session: 2, options: options)
+        tree.insert(filter: "#", session: 3, options: options)
+        for topic in ["a/b", "a/b", "$SYS/x", "$SYS/x", "c"] {
+            #expect(Set(cachedMatches(&tree, topic)) == matches(tree, topic), "\(topic)")
+        }
+        tree.insert(filter: "a/b", session: 4, options: options)
+        #expect(Set(cachedMatches(&tree, "a/b")) == [1, 3, 4])
+        tree.remove(filter: "#", session: 3)
+        #expect(Set(cachedMatches(&tree, "a/b")) == [1, 4])
+        #expect(cachedMatches(&tree, "c").isEmpty)
+        tree.insert(filter: "c", share: "g", session: 5, options: options)
+        var shared: [TopicTree.SharedMatch] = []
+        tree.forEachMatch(topic: "c", shared: &shared) { _, _ in }
+        #expect(shared.map(\.group) == ["g"])
+    }
+}
+
+extension TopicTreeTests {
+    private func entries(_ map: SubscriberMap) -> [Int32: QoS] {
+        var all: [Int32: QoS] = [:]
+        map.forEach { all[$0] = $1.qos }
+        return all
+    }
+
+    @Test("[v5 interp] a node's subscriber map keeps one entry inline and more in a dictionary, through any removals")
+    func subscriberMap() {
+        var map = SubscriberMap()
+        #expect(map.isEmpty)
+        var qos1 = options
+        qos1.qos = .atLeastOnce
+        map[1] = options
+        map[2] = qos1
+        map[3] = options
+        map[1] = qos1 // replace the inline one
+        #expect(entries(map) == [1: .atLeastOnce, 2: .atLeastOnce, 3: .atMostOnce])
+        map[1] = nil // the inline one goes: another takes its place
+        #expect(entries(map) == [2: .atLeastOnce, 3: .atMostOnce] && map[1] == nil && map[3]?.qos == .atMostOnce)
+        map[9] = nil
+        map[3] = nil
+        map[2] = nil
+        #expect(map.isEmpty && entries(map).isEmpty)
+        map[4] = options
+        #expect(entries(map) == [4: .atMostOnce])
+    }
+}

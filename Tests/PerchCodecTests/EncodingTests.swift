@@ -140,3 +140,19 @@ struct EncodingTests {
         #expect(try Packet(frame: frame, version: nil) == .publish(Publish(qos: .atMostOnce, topic: "t", payload: [0])))
     }
 }
+
+extension EncodingTests {
+    @Test("[v5 interp] encoding many packets into one buffer grows it geometrically, not once per packet")
+    func appendGrowsGeometrically() {
+        var buffer: [UInt8] = []
+        var reallocations = 0
+        let packet = Packet.publish(Publish(qos: .atMostOnce, topic: "a/b", payload: [UInt8](repeating: 7, count: 64)))
+        for _ in 0..<4000 {
+            let before = buffer.capacity
+            packet.encode(version: .v311, into: &buffer)
+            if buffer.capacity != before { reallocations += 1 }
+        }
+        #expect(buffer.count == 4000 * packet.encodedSize(version: .v311))
+        #expect(reallocations < 40)
+    }
+}

@@ -30,8 +30,22 @@ struct MalformedCase: Sendable, CustomTestStringConvertible {
         #expect(error?.connectVersion == connectVersion, sourceLocation: sourceLocation)
     }
 
-    /// Frames and decodes `bytes`, returning the error (nil when it decoded).
+    /// Frames and decodes `bytes`, returning the error (nil when it decoded). The in-place
+    /// path (`nextPacket`) must classify it exactly as framing then decoding does.
     func decodeError() -> DecodeError? {
+        let error = framedDecodeError()
+        var decoder = FrameDecoder()
+        decoder.append(bytes)
+        do {
+            let packet = try decoder.nextPacket(version: version)
+            #expect(error == nil ? packet != nil : error?.reason == .success && packet == nil)
+        } catch let inPlace {
+            #expect(inPlace.reason == error?.reason && inPlace.connectVersion == error?.connectVersion)
+        }
+        return error
+    }
+
+    private func framedDecodeError() -> DecodeError? {
         var decoder = FrameDecoder()
         decoder.append(bytes)
         do {

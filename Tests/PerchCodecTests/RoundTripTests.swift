@@ -26,6 +26,15 @@ struct RoundTripTests {
             index += 1
         }
         #expect(index == packets.count)
+        // The in-place path decodes the same stream to the same packets.
+        var inPlace = FrameDecoder()
+        inPlace.append(stream)
+        index = 0
+        while let decoded = try inPlace.nextPacket(version: version) {
+            #expect(decoded == packets[index], "packet \(index) in place")
+            index += 1
+        }
+        #expect(index == packets.count && inPlace.bufferedByteCount == 0)
         #expect(packets.reduce(0) { $0 + $1.encodedSize(version: version) } == stream.count)
     }
 }

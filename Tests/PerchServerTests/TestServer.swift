@@ -69,4 +69,9 @@ func writeFile(_ path: String, _ text: String) {
 extension TestServer {
     /// QoS 0 PUBLISH packets the server dropped for slow readers (read on its queue).
     var droppedPublishes: Int { server.droppedPublishesForTesting() }
+
+    /// The most actions one batch of the server held before they were applied.
+    var peakBatchActions: Int { server.peakBatchActionsForTesting() }
+    /// The server's batch limit (actions per batch before it is applied early).
+    var batchActionLimit: Int { server.batchActionLimitForTesting }
 }

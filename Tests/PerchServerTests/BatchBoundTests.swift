@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Dispatch
+import PerchCodec
+import PerchServer
+import PerchTestKit
+import Testing
+
+/// The transport bounds the work of one wakeup: a burst never piles up more actions than
+/// the batch limit before they are applied and the output flushed (measured by a counter,
+/// not by RSS), and everything in the burst is still delivered, in order.
+@Suite("End to end: bounded batches")
+struct BatchBoundTests {
+    /// A QoS 0 subscriber on `filter` and a publisher, both 3.1.1.
+    func clients(_ test: TestServer, filter: String, receiveBufferSize: Int32? = nil) throws -> (RawClient, RawClient) {
+        let subscriber = try RawClient(port: test.port, receiveBufferSize: receiveBufferSize)
+        try subscriber.connect(version: .v311, clientID: "sink")
+        try subscriber.subscribe(filter, qos: .atMostOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "flood")
+        return (subscriber, publisher)
+    }
+
+    /// `count` QoS 0 PUBLISH packets in one buffer; packet i's payload starts with i (two
+    /// bytes, big-endian), then `topicAndTail(i)`'s bytes.
+    func burst(_ count: Int, _ topicAndTail: (Int) -> (String, [UInt8])) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for i in 0..<count {
+            let (topic, tail) = topicAndTail(i)
+            let payload = [UInt8(truncatingIfNeeded: i >> 8), UInt8(truncatingIfNeeded: i)] + tail
+            Packet.publish(Publish(qos: .atMostOnce, topic: topic, payload: payload)).encode(version: .v311, into: &bytes)
+        }
+        return bytes
+    }
+
+    @Test("[v5 interp] a burst of 6,000 QoS 0 PUBLISH packets in one write is applied in bounded batches; all arrive in order")
+    func burstIsBounded() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 64 << 20 // nothing may be dropped here
+            $0.outputHardLimit = 128 << 20
+        }
+        defer { test.stop() }
+        let (subscriber, publisher) = try clients(test, filter: "burst/#")
+        let count = 6000
+        let bytes = burst(count) { i in ("burst/\(i % 7)", []) }
+        try publisher.sendRaw(bytes) // about 80 kB: one read of the server sees thousands of packets
+        for i in 0..<count {
+            let publish = try subscriber.receivePublish(timeout: 10)
+            #expect(publish.payload == [UInt8(truncatingIfNeeded: i >> 8), UInt8(truncatingIfNeeded: i)])
+        }
+        try publisher.send(.pingreq)
+        #expect(try publisher.receive() == .pingresp)
+        #expect(test.droppedPublishes == 0)
+        // One PUBLISH to one subscriber adds one action: the batch limit plus that one.
+        // And the burst (read as a few 64 kB chunks) was not applied as one batch.
+        #expect(test.peakBatchActions <= test.batchActionLimit + 1)
+        #expect(test.peakBatchActions < count / 2)
+    }
+}
+
+extension BatchBoundTests {
+    /// Sends `bytes` on `fd` from another thread (a blocking send stalls while the server
+    /// holds this publisher's input back); signals `done` when everything is sent.
+    func sendInBackground(_ bytes: [UInt8], fd: Int32, done: DispatchSemaphore) {
+        DispatchQueue.global().async {
+            var offset = 0
+            while offset < bytes.count {
+                let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                offset += n
+            }
+            done.signal()
+        }
+    }
+
+    @Test("[v5 interp] a reader that falls behind but keeps reading holds publishers back (TCP back-pressure): no QoS 0 message is dropped")
+    func congestionHoldsPublishersBack() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 512 * 1024
+            $0.outputHardLimit = 64 << 20
+            $0.congestionPause = 10_000 // the reader below always drains long before this
+        }
+        defer { test.stop() }
+        let (subscriber, publisher) = try clients(test, filter: "flood", receiveBufferSize: 4096)
+        let count = 12_000
+        let bytes = burst(count) { _ in ("flood", [UInt8](repeating: 0x5A, count: 1022)) }
+        let done = DispatchSemaphore(value: 0)
+        sendInBackground(bytes, fd: publisher.fd, done: done) // 12 MB: more than the kernel socket buffers (4 MB) and 24 times the soft limit
+        // The reader starts late: only once its output passed the threshold (or, without
+        // back-pressure, once the server took everything and dropped what passed the limit).
+        let deadline = DispatchTime.now() + 10
+        var sent = false
+        while !sent, test.server.congestionEpisodesForTesting() == 0, DispatchTime.now() < deadline {
+            sent = done.wait(timeout: .now() + .milliseconds(1)) == .success
+        }
+        var inOrder = 0
+        while inOrder < count, let publish = try? subscriber.receivePublish(timeout: 10),
+              publish.payload[0] == UInt8(truncatingIfNeeded: inOrder >> 8),
+              publish.payload[1] == UInt8(truncatingIfNeeded: inOrder) {
+            inOrder += 1
+        }
+        #expect(inOrder == count) // none dropped, none out of order
+        #expect(sent || done.wait(timeout: .now() + 10) == .success)
+        #expect(test.droppedPublishes == 0)
+    }
+}
