@@ -23,6 +23,9 @@ extension Broker {
         let handle = client.session
         sessions[handle].connection = nil
         noteDurable(handle)
+        if !sessionContinues { // a share member gone offline hands over what it has not taken
+            redispatchShared(takeShared(from: handle, inflight: true), from: handle, backToSender: true)
+        }
         if let will = client.will {
             switch disposition {
             case .discard: break
@@ -58,14 +61,18 @@ extension Broker {
     /// Removes a session: publishes a Will still waiting for its delay (the session ended
     /// first, [v5 MQTT-3.1.2-8]), removes its subscriptions from the trie.
     func endSession(_ handle: Int, publishWill: Bool) {
-        let session = sessions[handle]
-        for (key, options) in session.subscriptions {
+        for (key, options) in sessions[handle].subscriptions {
             tree.remove(filter: matchedFilter(key, shareName: options.shareName), share: options.shareName,
                         session: Int32(handle))
         }
+        // Shared messages not yet taken go to the rest of their group; a QoS 2 one in flight
+        // is dropped with the session [v5 MQTT-4.8.2-5].
+        let handedOver = takeShared(from: handle, inflight: true)
+        let session = sessions[handle]
         sessions.remove(handle)
         if session.expiryInterval > 0 { durableDirty.insert(session.clientID) }
         statisticsStorage.droppedMessages += session.queue.count
+        redispatchShared(handedOver, from: handle, backToSender: false)
         if publishWill, let will = session.delayedWill { self.publishWill(will, origin: session.clientID) }
     }
 

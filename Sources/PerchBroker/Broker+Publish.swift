@@ -180,14 +180,22 @@ extension Broker {
         for match in routeShared { deliverShared(message, to: match) }
     }
 
-    /// One member of a share group gets the message, at its granted QoS [v5 MQTT-4.8.2-3];
-    /// connected members first. No Local does not apply (it is a Protocol Error on shares).
-    private func deliverShared(_ message: Message, to match: TopicTree.SharedMatch) {
-        let picked = tree.pickMember(match) { sessions[Int($0)].connection != nil }
-        guard let (handle, options) = picked else { return }
+    /// One member of a share group gets the message, at its granted QoS [v5 MQTT-4.8.2-3]:
+    /// round robin among connected members with room in their in-flight window, else among
+    /// connected members, else among all (queued for later). `excluding` leaves out a member
+    /// handing its messages over. No Local does not apply (a Protocol Error on shares).
+    func deliverShared(_ message: Message, to match: TopicTree.SharedMatch, excluding: Int? = nil) {
+        let picked = tree.pickMember(match) { member in
+            let handle = Int(member)
+            guard handle != excluding else { return nil }
+            guard sessions[handle].connection != nil else { return 0 }
+            let session = sessions[handle]
+            return session.queue.isEmpty && session.inflight.count < session.window ? 2 : 1
+        }
+        guard let (handle, options, origin) = picked else { return }
         let delivery = Delivery(message: message, qos: min(message.qos, options.qos),
                                 retain: options.retainAsPublished && message.retain,
-                                subscriptionIdentifiers: options.identifier.map { [$0] } ?? [])
+                                subscriptionIdentifiers: options.identifier.map { [$0] } ?? [], share: origin)
         deliver(delivery, to: Int(handle))
     }
 

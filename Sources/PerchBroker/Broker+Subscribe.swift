@@ -98,9 +98,13 @@ extension Broker {
         var reasons: [ReasonCode] = []
         for filter in unsubscribe.filters {
             if let options = sessions[client.session].subscriptions.removeValue(forKey: filter) {
-                tree.remove(filter: matchedFilter(filter, shareName: options.shareName), share: options.shareName,
-                            session: Int32(client.session))
+                let matched = matchedFilter(filter, shareName: options.shareName)
+                tree.remove(filter: matched, share: options.shareName, session: Int32(client.session))
                 noteDurable(client.session)
+                if let group = options.shareName { // its queued messages go to the rest of the group
+                    let queued = takeShared(from: client.session, inflight: false) { $0.group == group && $0.filter == matched }
+                    redispatchShared(queued, from: client.session, backToSender: true)
+                }
                 reasons.append(.success)
             } else {
                 reasons.append(.noSubscriptionExisted)

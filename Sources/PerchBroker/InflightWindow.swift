@@ -110,3 +110,26 @@ struct DeliveryQueue: Sendable {
         return delivery
     }
 }
+
+extension InflightWindow {
+    /// Removes and returns, in send order, the QoS 1 deliveries awaiting PUBACK that
+    /// `leaves` selects (a QoS 2 flow stays with its session, [v5 MQTT-4.8.2-4]).
+    mutating func extractAwaitingPubAck(where leaves: (Delivery) -> Bool) -> [Delivery] {
+        let picked = ordered.filter { $0.1.stage == .awaitingPubAck && leaves($0.1.delivery) }
+        for (id, _) in picked { remove(id) }
+        return picked.map(\.1.delivery)
+    }
+}
+
+extension DeliveryQueue {
+    /// Removes and returns, in order, the queued deliveries `leaves` selects.
+    mutating func extract(where leaves: (Delivery) -> Bool) -> [Delivery] {
+        var kept = DeliveryQueue()
+        var taken: [Delivery] = []
+        while let delivery = popFirst() {
+            if leaves(delivery) { taken.append(delivery) } else { kept.append(delivery) }
+        }
+        self = kept
+        return taken
+    }
+}

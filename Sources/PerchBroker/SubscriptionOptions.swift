@@ -30,4 +30,18 @@ struct Delivery: Sendable {
     var qos: QoS
     var retain: Bool
     var subscriptionIdentifiers: [UInt32]
+    /// The share group it was handed to, for a delivery through a shared subscription: if
+    /// its member leaves before taking it, the rest of the group gets it instead.
+    var share: ShareOrigin? = nil
+}
+
+/// The share group (`$share/{group}/{filter}`) a delivery came through; one per shared
+/// message, referenced by the delivery (a pointer, not two strings, in every queue entry).
+final class ShareOrigin: Sendable {
+    let filter: String
+    let group: String
+    init(filter: String, group: String) {
+        self.filter = filter
+        self.group = group
+    }
 }

@@ -17,6 +17,8 @@ struct TopicTree: Sendable {
         var members: [Int32: SubscriptionOptions] = [:]
         var order: [Int32] = []
         var next = 0
+        /// Names the group on the deliveries it makes (made once, shared by all of them).
+        let origin: ShareOrigin
     }
 
     /// A matched share group: the node of its filter and the group name.
@@ -56,7 +58,7 @@ struct TopicTree: Sendable {
             trie[node].sessions[session] = options
             return
         }
-        var group = trie[node].groups[share] ?? ShareGroup()
+        var group = trie[node].groups[share] ?? ShareGroup(origin: ShareOrigin(filter: filter, group: share))
         if group.members.updateValue(options, forKey: session) == nil { group.order.append(session) }
         trie[node].groups[share] = group
     }
@@ -123,20 +125,32 @@ struct TopicTree: Sendable {
         for group in trie[node].groups.keys { shared.append(SharedMatch(node: node, group: group)) }
     }
 
-    /// The member of a matched share group that gets this message: round robin, skipping
-    /// members for which `available` is false unless none is available.
-    mutating func pickMember(_ match: SharedMatch, available: (Int32) -> Bool) -> (Int32, SubscriptionOptions)? {
+    /// The member of a matched share group that gets this message: round robin among the
+    /// members of the highest `rank` (e.g. connected with room in its window, then connected,
+    /// then offline); `rank` nil leaves a member out.
+    mutating func pickMember(_ match: SharedMatch, rank: (Int32) -> Int?) -> (Int32, SubscriptionOptions, ShareOrigin)? {
         guard var group = trie[match.node].groups[match.group], !group.order.isEmpty else { return nil }
         let count = group.order.count
-        var chosen = group.order[group.next % count]
-        var advance = 1
-        for step in 0..<count where available(group.order[(group.next + step) % count]) {
-            chosen = group.order[(group.next + step) % count]
-            advance = step + 1
-            break
+        var best: (step: Int, rank: Int)?
+        for step in 0..<count {
+            guard let r = rank(group.order[(group.next + step) % count]) else { continue }
+            if best == nil || r > best!.rank { best = (step, r) }
         }
-        group.next = (group.next + advance) % count
+        guard let best else { return nil }
+        let chosen = group.order[(group.next + best.step) % count]
+        group.next = (group.next + best.step + 1) % count
         trie[match.node].groups[match.group] = group
-        return group.members[chosen].map { (chosen, $0) }
+        return group.members[chosen].map { (chosen, $0, group.origin) }
+    }
+
+    /// Whether the matched group has a member other than `session`.
+    func hasMember(_ match: SharedMatch, otherThan session: Int32) -> Bool {
+        trie[match.node].groups[match.group]?.order.contains { $0 != session } ?? false
+    }
+
+    /// The share group `group` on `filter`, if it has members.
+    func sharedMatch(filter: String, group: String) -> SharedMatch? {
+        guard let node = trie.node(at: topicLevels(filter)), trie[node].groups[group] != nil else { return nil }
+        return SharedMatch(node: node, group: group)
     }
 }
