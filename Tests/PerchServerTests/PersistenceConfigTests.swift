@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PerchServer
 import PerchStore
+import PerchTestKit
 import Testing
 
 @Suite("Persistence configuration")

@@ -3,11 +3,13 @@ import Glibc
 #endif
 
 /// The built `perch` executable run as a child process, its stdout and stderr merged into
-/// one pipe that the test reads with `poll()` timeouts.
-final class PerchProcess {
-    let pid: pid_t
+/// one pipe that the test reads with `poll()` timeouts (tests wait for what it prints, never
+/// sleep). Shared by the executable tests and the crash tests.
+public final class PerchProcess {
+    public let pid: pid_t
     let output: Int32
-    private(set) var text = ""
+    /// Everything read from the child so far.
+    public private(set) var text = ""
 
     /// `perch` next to the test bundle (`.build/<triple>/debug/perch`).
     static var executablePath: String {
@@ -17,7 +19,7 @@ final class PerchProcess {
         return String(bundle[..<(bundle.lastIndex(of: "/") ?? bundle.endIndex)]) + "/perch"
     }
 
-    init(_ arguments: [String]) throws {
+    public init(_ arguments: [String]) throws(ProcessError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ProcessError("pipe failed") }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -45,7 +47,7 @@ final class PerchProcess {
     }
 
     /// Reads output until it contains `marker` (true) or `timeout` seconds pass / EOF (false).
-    func waitForOutput(_ marker: String, timeout: Double = 10) -> Bool {
+    public func waitForOutput(_ marker: String, timeout: Double = 10) -> Bool {
         let deadline = PerchProcess.now() + timeout
         while !text.contains(marker) {
             let remaining = deadline - PerchProcess.now()
@@ -55,15 +57,13 @@ final class PerchProcess {
     }
 
     /// Reads until EOF (the child exited) and returns its exit status, or nil on timeout.
-    func waitForExit(timeout: Double = 10) -> Int32? {
+    public func waitForExit(timeout: Double = 10) -> Int32? {
         let deadline = PerchProcess.now() + timeout
         while true {
             let remaining = deadline - PerchProcess.now()
             guard remaining > 0 else {
                 // Still running: never leave it behind, never block in waitpid.
-                kill(pid, SIGKILL)
-                var status: Int32 = 0
-                waitpid(pid, &status, 0)
+                kill()
                 return nil
             }
             if !readSome(timeout: remaining) && PerchProcess.now() < deadline { break }
@@ -74,12 +74,27 @@ final class PerchProcess {
         return (status & 0x7F) == 0 ? (status >> 8) & 0xFF : -(status & 0x7F)
     }
 
-    func signal(_ number: Int32) { kill(pid, number) }
+    public func signal(_ number: Int32) { Glibc.kill(pid, number) }
 
-    /// One read; false on EOF or timeout.
+    /// SIGKILL, reap it, and read what it printed last.
+    public func kill() {
+        Glibc.kill(pid, SIGKILL)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        while readSome(timeout: 0) {}
+    }
+
+    /// Reads what is waiting and trims old output (keeps the pipe from filling on long runs).
+    public func drainOutput() {
+        while readSome(timeout: 0) {}
+        if text.count > 64 * 1024 { text = String(text.suffix(16 * 1024)) }
+    }
+
+    /// One read; false on EOF or timeout (0: only what is already there).
     private func readSome(timeout: Double) -> Bool {
         var descriptor = pollfd(fd: output, events: Int16(POLLIN), revents: 0)
-        guard poll(&descriptor, 1, Int32(max(1, timeout * 1000))) > 0 else { return false }
+        let milliseconds = timeout <= 0 ? 0 : Int32(max(1, timeout * 1000))
+        guard poll(&descriptor, 1, milliseconds) > 0 else { return false }
         var chunk = [UInt8](repeating: 0, count: 4096)
         let n = chunk.withUnsafeMutableBytes { read(output, $0.baseAddress, $0.count) }
         guard n > 0 else { return false }
@@ -87,14 +102,14 @@ final class PerchProcess {
         return true
     }
 
-    static func now() -> Double {
+    public static func now() -> Double {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }
 
-struct ProcessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct ProcessError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }
