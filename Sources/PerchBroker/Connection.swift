@@ -27,8 +27,12 @@ final class PendingAuthenticationBox: Sendable {
 }
 
 /// The per-connection state of an accepted client (what does not outlive the connection).
+///
+/// Every connection's entry in the broker's table carries one of these, so the layout is
+/// kept tight (64 bytes with the `Connection` around it): word-sized fields first, the
+/// small ones last so they share one word, and the rare strings (User Name, enhanced
+/// authentication method) boxed together out of line.
 struct ConnectedClient: Sendable {
-    var version: ProtocolVersion
     var session: Int
     /// Effective keep alive in milliseconds (0 = off).
     var keepAliveMilliseconds: Int64
@@ -41,17 +45,20 @@ struct ConnectedClient: Sendable {
         set { willBox = newValue.map(WillBox.init) }
     }
     private var willBox: WillBox?
-    /// v5 Will Delay Interval in seconds.
-    var willDelay: UInt32
     /// Inbound v5 topic aliases of this connection.
     var aliases: [UInt16: String] = [:]
-    /// Whether CONNECT asked for a Session Expiry Interval of 0 (DISCONNECT may not raise it).
-    var connectExpiryWasZero: Bool
     /// The v5 Authentication Method the connection authenticated with (re-authentication
     /// must use the same one [v5 MQTT-4.12.1-1]); nil without enhanced authentication.
-    var authenticationMethod: String?
+    var authenticationMethod: String? { credentials?.authenticationMethod }
     /// The CONNECT's User Name (for authorisation).
-    var username: String?
+    var username: String? { credentials?.username }
+    /// Nil when the client has neither a User Name nor an authentication method.
+    private let credentials: ClientCredentials?
+    /// v5 Will Delay Interval in seconds.
+    var willDelay: UInt32
+    var version: ProtocolVersion
+    /// Whether CONNECT asked for a Session Expiry Interval of 0 (DISCONNECT may not raise it).
+    var connectExpiryWasZero: Bool
 
     init(version: ProtocolVersion, session: Int, keepAliveMilliseconds: Int64, lastActivity: Timestamp, will: Will?,
          willDelay: UInt32, connectExpiryWasZero: Bool, authenticationMethod: String?, username: String?) {
@@ -61,9 +68,19 @@ struct ConnectedClient: Sendable {
         self.lastActivity = lastActivity
         self.willDelay = willDelay
         self.connectExpiryWasZero = connectExpiryWasZero
+        self.credentials = authenticationMethod == nil && username == nil
+            ? nil : ClientCredentials(authenticationMethod: authenticationMethod, username: username)
+        self.will = will
+    }
+}
+
+/// The rare identity strings of a connected client, out of line (immutable).
+final class ClientCredentials: Sendable {
+    let authenticationMethod: String?
+    let username: String?
+    init(authenticationMethod: String?, username: String?) {
         self.authenticationMethod = authenticationMethod
         self.username = username
-        self.will = will
     }
 }
 

@@ -24,9 +24,10 @@ struct InflightWindow: Sendable {
     }
 
     private(set) var entries: [UInt16: Entry] = [:]
-    private var nextID: UInt16 = 1
     private var sequence: UInt64 = 0
     private var unsentCount = 0
+    /// Last, so that `Session`'s small fields can share the word it ends in.
+    private var nextID: UInt16 = 1
 
     var count: Int { entries.count }
     /// Entries the client currently holds unacknowledged (counted against its window).
