@@ -7,8 +7,9 @@ import PerchCodec
 ///
 /// Every session takes one slot of `SessionTable` whether it has anything in flight or
 /// not, so the layout is kept tight: word-sized fields first, the small ones where they
-/// share a word, and the optional instants and connection stored as plain integers with
-/// a sentinel (an `Optional` of an 8-byte value takes 16 bytes in a struct).
+/// share a word, the optional connection stored as a plain integer with a sentinel (an
+/// `Optional` of an 8-byte value takes 16 bytes in a struct), and what only a
+/// disconnected session needs boxed.
 struct Session: Sendable {
     let clientID: String
     /// Distinguishes this session from a later one reusing the same handle (timers).
@@ -25,39 +26,42 @@ struct Session: Sendable {
     var outboundAliasLimit: UInt16 = 0
     /// Seconds the session outlives its connection: 0 = ends at close, UInt32.max = never.
     var expiryInterval: UInt32 = 0
+    /// Outbound window: min(maxInflightMessages, the client's Receive Maximum).
+    var window: Int {
+        get { Int(windowRaw) }
+        set { windowRaw = Int32(clamping: newValue) }
+    }
+    private var windowRaw: Int32 = 65535
+    /// The client's v5 Maximum Packet Size (0 = the protocol's).
+    var maximumPacketSize: UInt32 = 0
+    var version: ProtocolVersion
+    /// v5 Request Problem Information (false: no Reason String / User Properties on acks).
+    var problemInformation = true
     var queue = DeliveryQueue()
     /// Inbound QoS 2 packet ids PUBREC'd and awaiting PUBREL (MQTT-4.3.3-2 / v5 -10).
     var inboundQoS2: Set<UInt16> = []
     /// Set while disconnected with a finite, non-zero expiry. A `.sessionExpiry` timer
     /// entry is live only while its deadline equals this (see `Broker+Timers`).
     var expiresAt: Timestamp? {
-        get { Session.instant(expiresAtRaw) }
-        set { expiresAtRaw = newValue?.milliseconds ?? Session.never }
+        get { offline?.expiresAt }
+        set { setOffline(expiresAt: newValue, willDueAt: willDueAt, delayedWill: delayedWill) }
     }
-    private var expiresAtRaw = Session.never
     /// When `delayedWill` is due (the live `.delayedWill` entry has this deadline).
     var willDueAt: Timestamp? {
-        get { Session.instant(willDueAtRaw) }
-        set { willDueAtRaw = newValue?.milliseconds ?? Session.never }
+        get { offline?.willDueAt }
+        set { setOffline(expiresAt: expiresAt, willDueAt: newValue, delayedWill: delayedWill) }
     }
-    private var willDueAtRaw = Session.never
     /// A v5 Will waiting out its Will Delay Interval after the connection closed.
-    /// (Boxed like `ConnectedClient.will`: rare, and every session slot carries 8 bytes.)
     var delayedWill: Will? {
-        get { delayedWillBox?.value }
-        set { delayedWillBox = newValue.map(WillBox.init) }
+        get { offline?.delayedWill }
+        set { setOffline(expiresAt: expiresAt, willDueAt: willDueAt, delayedWill: newValue) }
     }
-    private var delayedWillBox: WillBox?
-    /// Outbound window: min(maxInflightMessages, the client's Receive Maximum).
-    var window: Int = 65535
+    /// The three above, boxed: they are set only while disconnected, and every session
+    /// slot would otherwise carry 24 bytes for them.
+    private var offline: OfflineState?
     /// Outbound topic aliases of the current connection: topic → alias, at most
     /// `outboundAliasLimit` (min of the client's Topic Alias Maximum and the broker's).
     var outboundAliases: [String: UInt16] = [:]
-    /// The client's v5 Maximum Packet Size (0 = the protocol's).
-    var maximumPacketSize: UInt32 = 0
-    var version: ProtocolVersion
-    /// v5 Request Problem Information (false: no Reason String / User Properties on acks).
-    var problemInformation = true
 
     init(clientID: String, generation: UInt64, version: ProtocolVersion) {
         self.clientID = clientID
@@ -67,11 +71,22 @@ struct Session: Sendable {
 
     /// `connectionRaw` without a connection (no transport hands out this id).
     private static let none = UInt64.max
-    /// The raw value of an absent instant (no clock reads this far in the past).
-    private static let never = Int64.min
 
-    private static func instant(_ raw: Int64) -> Timestamp? {
-        raw == never ? nil : Timestamp(milliseconds: raw)
+    private mutating func setOffline(expiresAt: Timestamp?, willDueAt: Timestamp?, delayedWill: Will?) {
+        offline = expiresAt == nil && willDueAt == nil && delayedWill == nil
+            ? nil : OfflineState(expiresAt: expiresAt, willDueAt: willDueAt, delayedWill: delayedWill)
+    }
+}
+
+/// What a disconnected session waits for, out of line (immutable; a change stores a new box).
+final class OfflineState: Sendable {
+    let expiresAt: Timestamp?
+    let willDueAt: Timestamp?
+    let delayedWill: Will?
+    init(expiresAt: Timestamp?, willDueAt: Timestamp?, delayedWill: Will?) {
+        self.expiresAt = expiresAt
+        self.willDueAt = willDueAt
+        self.delayedWill = delayedWill
     }
 }
 

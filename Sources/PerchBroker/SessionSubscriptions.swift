@@ -2,15 +2,15 @@
 ///
 /// Most sessions hold one subscription, and a one-entry `Dictionary` costs about 180 bytes
 /// of heap (its header, bitmap and two buckets); a single subscription is kept in a small
-/// immutable box instead (about 64 bytes), and a dictionary only from the second on. The
-/// value is one word either way, so a `Session` slot does not grow.
+/// immutable box instead (about 64 bytes), and a dictionary (in a copy-on-write box) only
+/// from the second on. Both are class references, so the value is one word.
 struct SessionSubscriptions: Sendable, Sequence {
     typealias Element = (key: String, value: SubscriptionOptions)
 
     private enum Storage: Sendable {
         case empty
         case one(SingleSubscription)
-        case many([String: SubscriptionOptions])
+        case many(ManySubscriptions)
     }
 
     private var storage = Storage.empty
@@ -21,7 +21,7 @@ struct SessionSubscriptions: Sendable, Sequence {
         switch storage {
         case .empty: 0
         case .one: 1
-        case .many(let all): all.count
+        case .many(let box): box.all.count
         }
     }
 
@@ -32,7 +32,7 @@ struct SessionSubscriptions: Sendable, Sequence {
             switch storage {
             case .empty: nil
             case .one(let single): single.key == key ? single.value : nil
-            case .many(let all): all[key]
+            case .many(let box): box.all[key]
             }
         }
         set {
@@ -53,13 +53,14 @@ struct SessionSubscriptions: Sendable, Sequence {
             storage = .one(SingleSubscription(key: key, value: value))
             return single.value
         case .one(let single):
-            storage = .many([single.key: single.value, key: value])
+            storage = .many(ManySubscriptions([single.key: single.value, key: value]))
             return nil
         case .many(let current):
-            var all = current
-            storage = .empty // keeps `all` uniquely referenced while it changes
-            let old = all.updateValue(value, forKey: key)
-            storage = .many(all)
+            var box = current
+            storage = .empty // so that `box` is the only reference when no copy shares it
+            if !isKnownUniquelyReferenced(&box) { box = ManySubscriptions(box.all) } // copy on write
+            let old = box.all.updateValue(value, forKey: key)
+            storage = .many(box)
             return old
         }
     }
@@ -75,10 +76,11 @@ struct SessionSubscriptions: Sendable, Sequence {
             storage = .empty
             return single.value
         case .many(let current):
-            var all = current
+            var box = current
             storage = .empty
-            let old = all.removeValue(forKey: key)
-            storage = all.isEmpty ? .empty : .many(all)
+            if !isKnownUniquelyReferenced(&box) { box = ManySubscriptions(box.all) } // copy on write
+            let old = box.all.removeValue(forKey: key)
+            storage = box.all.isEmpty ? .empty : .many(box)
             return old
         }
     }
@@ -87,7 +89,7 @@ struct SessionSubscriptions: Sendable, Sequence {
         switch storage {
         case .empty: Iterator(single: nil, rest: nil)
         case .one(let single): Iterator(single: (single.key, single.value), rest: nil)
-        case .many(let all): Iterator(single: nil, rest: all.makeIterator())
+        case .many(let box): Iterator(single: nil, rest: box.all.makeIterator())
         }
     }
 
@@ -103,6 +105,14 @@ struct SessionSubscriptions: Sendable, Sequence {
             return rest?.next()
         }
     }
+}
+
+/// Two or more subscriptions of a session. Mutated in place only while uniquely
+/// referenced (`SessionSubscriptions` copies it on write, so a copy of a `Session`, such as
+/// a durable image, never sees later changes). Confined to the broker's thread.
+final class ManySubscriptions: @unchecked Sendable {
+    var all: [String: SubscriptionOptions]
+    init(_ all: [String: SubscriptionOptions]) { self.all = all }
 }
 
 /// The only subscription of a session, out of line (immutable; a change stores a new box).
