@@ -12,6 +12,7 @@ import PerchCodec
         #expect(MemoryLayout<Session?>.stride <= 128)
         #expect(MemoryLayout<Connection>.stride <= 64)
         #expect(MemoryLayout<SessionSubscriptions>.stride <= 8)
+        #expect(MemoryLayout<SubscriptionOptions>.stride <= 24)
     }
 }
 
