@@ -29,13 +29,22 @@ final class PendingAuthenticationBox: Sendable {
 /// The per-connection state of an accepted client (what does not outlive the connection).
 ///
 /// Every connection's entry in the broker's table carries one of these, so the layout is
-/// kept tight (64 bytes with the `Connection` around it): word-sized fields first, the
+/// kept tight (56 bytes with the `Connection` around it): word-sized fields first, the
 /// small ones last so they share one word, and the rare strings (User Name, enhanced
 /// authentication method) boxed together out of line.
 struct ConnectedClient: Sendable {
-    var session: Int
-    /// Effective keep alive in milliseconds (0 = off).
-    var keepAliveMilliseconds: Int64
+    /// The session's handle (a slot index; stored in 4 bytes like the trie's handles).
+    var session: Int {
+        get { Int(sessionHandle) }
+        set { sessionHandle = Int32(newValue) }
+    }
+    private var sessionHandle: Int32
+    /// Effective keep alive in milliseconds (0 = off; at most 65,535 s × 1,000 × 1.5).
+    var keepAliveMilliseconds: Int64 {
+        get { Int64(keepAliveRaw) }
+        set { keepAliveRaw = UInt32(newValue) }
+    }
+    private var keepAliveRaw: UInt32
     /// When the last packet arrived (keep alive is measured from it).
     var lastActivity: Timestamp
     /// The Will until DISCONNECT discards it or a close publishes it. Boxed (a Will is
@@ -63,8 +72,8 @@ struct ConnectedClient: Sendable {
     init(version: ProtocolVersion, session: Int, keepAliveMilliseconds: Int64, lastActivity: Timestamp, will: Will?,
          willDelay: UInt32, connectExpiryWasZero: Bool, authenticationMethod: String?, username: String?) {
         self.version = version
-        self.session = session
-        self.keepAliveMilliseconds = keepAliveMilliseconds
+        self.sessionHandle = Int32(session)
+        self.keepAliveRaw = UInt32(keepAliveMilliseconds)
         self.lastActivity = lastActivity
         self.willDelay = willDelay
         self.connectExpiryWasZero = connectExpiryWasZero

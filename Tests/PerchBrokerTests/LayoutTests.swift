@@ -10,7 +10,7 @@ import PerchCodec
         print("LAYOUT Session", MemoryLayout<Session?>.stride, "Connection", MemoryLayout<Connection>.stride,
               "SessionSubscriptions", MemoryLayout<SessionSubscriptions>.stride)
         #expect(MemoryLayout<Session?>.stride <= 128)
-        #expect(MemoryLayout<Connection>.stride <= 64)
+        #expect(MemoryLayout<Connection>.stride <= 56)
         #expect(MemoryLayout<SessionSubscriptions>.stride <= 8)
         #expect(MemoryLayout<SubscriptionOptions>.stride <= 24)
     }
