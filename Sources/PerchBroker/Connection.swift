@@ -27,11 +27,24 @@ final class PendingAuthenticationBox: Sendable {
 }
 
 /// The per-connection state of an accepted client (what does not outlive the connection).
+///
+/// Every connection's entry in the broker's table carries one of these, so the layout is
+/// kept tight (56 bytes with the `Connection` around it): word-sized fields first, the
+/// small ones last so they share one word, and the rare strings (User Name, enhanced
+/// authentication method) boxed together out of line.
 struct ConnectedClient: Sendable {
-    var version: ProtocolVersion
-    var session: Int
-    /// Effective keep alive in milliseconds (0 = off).
-    var keepAliveMilliseconds: Int64
+    /// The session's handle (a slot index; stored in 4 bytes like the trie's handles).
+    var session: Int {
+        get { Int(sessionHandle) }
+        set { sessionHandle = Int32(newValue) }
+    }
+    private var sessionHandle: Int32
+    /// Effective keep alive in milliseconds (0 = off; at most 65,535 s × 1,000 × 1.5).
+    var keepAliveMilliseconds: Int64 {
+        get { Int64(keepAliveRaw) }
+        set { keepAliveRaw = UInt32(newValue) }
+    }
+    private var keepAliveRaw: UInt32
     /// When the last packet arrived (keep alive is measured from it).
     var lastActivity: Timestamp
     /// The Will until DISCONNECT discards it or a close publishes it. Boxed (a Will is
@@ -41,29 +54,42 @@ struct ConnectedClient: Sendable {
         set { willBox = newValue.map(WillBox.init) }
     }
     private var willBox: WillBox?
-    /// v5 Will Delay Interval in seconds.
-    var willDelay: UInt32
     /// Inbound v5 topic aliases of this connection.
     var aliases: [UInt16: String] = [:]
-    /// Whether CONNECT asked for a Session Expiry Interval of 0 (DISCONNECT may not raise it).
-    var connectExpiryWasZero: Bool
     /// The v5 Authentication Method the connection authenticated with (re-authentication
     /// must use the same one [v5 MQTT-4.12.1-1]); nil without enhanced authentication.
-    var authenticationMethod: String?
+    var authenticationMethod: String? { credentials?.authenticationMethod }
     /// The CONNECT's User Name (for authorisation).
-    var username: String?
+    var username: String? { credentials?.username }
+    /// Nil when the client has neither a User Name nor an authentication method.
+    private let credentials: ClientCredentials?
+    /// v5 Will Delay Interval in seconds.
+    var willDelay: UInt32
+    var version: ProtocolVersion
+    /// Whether CONNECT asked for a Session Expiry Interval of 0 (DISCONNECT may not raise it).
+    var connectExpiryWasZero: Bool
 
     init(version: ProtocolVersion, session: Int, keepAliveMilliseconds: Int64, lastActivity: Timestamp, will: Will?,
          willDelay: UInt32, connectExpiryWasZero: Bool, authenticationMethod: String?, username: String?) {
         self.version = version
-        self.session = session
-        self.keepAliveMilliseconds = keepAliveMilliseconds
+        self.sessionHandle = Int32(session)
+        self.keepAliveRaw = UInt32(keepAliveMilliseconds)
         self.lastActivity = lastActivity
         self.willDelay = willDelay
         self.connectExpiryWasZero = connectExpiryWasZero
+        self.credentials = authenticationMethod == nil && username == nil
+            ? nil : ClientCredentials(authenticationMethod: authenticationMethod, username: username)
+        self.will = will
+    }
+}
+
+/// The rare identity strings of a connected client, out of line (immutable).
+final class ClientCredentials: Sendable {
+    let authenticationMethod: String?
+    let username: String?
+    init(authenticationMethod: String?, username: String?) {
         self.authenticationMethod = authenticationMethod
         self.username = username
-        self.will = will
     }
 }
 

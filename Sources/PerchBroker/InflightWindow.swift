@@ -24,13 +24,14 @@ struct InflightWindow: Sendable {
     }
 
     private(set) var entries: [UInt16: Entry] = [:]
-    private var nextID: UInt16 = 1
     private var sequence: UInt64 = 0
-    private var unsentCount = 0
+    private var unsentCount: Int32 = 0
+    /// Last, so that `Session`'s small fields can share the word it ends in.
+    private var nextID: UInt16 = 1
 
     var count: Int { entries.count }
     /// Entries the client currently holds unacknowledged (counted against its window).
-    var sentCount: Int { entries.count - unsentCount }
+    var sentCount: Int { entries.count - Int(unsentCount) }
 
     /// A packet id not in use by any in-flight message of this session. // [v311 MQTT-2.3.1-4] [v5 MQTT-2.2.1-4]
     /// The caller guarantees `count < 65535`.

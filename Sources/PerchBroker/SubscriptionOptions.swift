@@ -4,16 +4,34 @@ import PerchCodec
 /// SUBSCRIBE entry after granting, and its v5 Subscription Identifier. Kept both in the
 /// session (for UNSUBSCRIBE, Retain Handling 1 and later store snapshots) and in the
 /// `TopicTree` node of its filter (so a publish needs no session lookup to decide QoS).
+///
+/// 24 bytes (it sits in every trie node and session subscription): the share name first,
+/// then the identifier as a plain integer (0 = none: a Subscription Identifier of 0 is a
+/// protocol error the decoder rejects, v5 §3.8.2.1.2) and the one-byte options.
 struct SubscriptionOptions: Sendable, Hashable {
+    /// The share name of a `$share/{name}/{filter}` subscription.
+    var shareName: String?
+    /// v5 Subscription Identifier of the SUBSCRIBE that made it, if any.
+    var identifier: UInt32? {
+        get { identifierRaw == 0 ? nil : identifierRaw }
+        set { identifierRaw = newValue ?? 0 }
+    }
+    private var identifierRaw: UInt32
     /// The granted QoS: min(requested, `BrokerConfiguration.maximumQoS`).
     var qos: QoS
     var noLocal: Bool
     var retainAsPublished: Bool
     var retainHandling: RetainHandling
-    /// v5 Subscription Identifier of the SUBSCRIBE that made it, if any.
-    var identifier: UInt32?
-    /// The share name of a `$share/{name}/{filter}` subscription.
-    var shareName: String? = nil
+
+    init(qos: QoS, noLocal: Bool, retainAsPublished: Bool, retainHandling: RetainHandling, identifier: UInt32?,
+         shareName: String? = nil) {
+        self.shareName = shareName
+        self.identifierRaw = identifier ?? 0
+        self.qos = qos
+        self.noLocal = noLocal
+        self.retainAsPublished = retainAsPublished
+        self.retainHandling = retainHandling
+    }
 }
 
 /// The part of a subscription key (the filter as sent) that is matched: everything after

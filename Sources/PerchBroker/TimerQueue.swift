@@ -15,10 +15,39 @@ enum TimerEvent: Sendable, Hashable {
 
 /// A binary min-heap of timer entries ordered by deadline (ties in insertion order).
 struct TimerQueue: Sendable {
+    /// 32 bytes: the event is stored packed (a `TimerEvent` takes 17 bytes, which made
+    /// an entry 40), and there are one or two entries per connection.
     private struct Entry: Sendable {
         var deadline: Timestamp
         var sequence: UInt64
-        var event: TimerEvent
+        /// The `ConnectionID`, or the session's generation.
+        private var word: UInt64
+        /// The session handle (handles are slot indices, well below `Int32.max`).
+        private var handle: Int32
+        private var kind: Kind
+
+        private enum Kind: UInt8, Sendable { case connectTimeout, keepAlive, delayedWill, sessionExpiry }
+
+        init(deadline: Timestamp, sequence: UInt64, event: TimerEvent) {
+            self.deadline = deadline
+            self.sequence = sequence
+            switch event {
+            case .connectTimeout(let id): (kind, word, handle) = (.connectTimeout, id.rawValue, 0)
+            case .keepAlive(let id): (kind, word, handle) = (.keepAlive, id.rawValue, 0)
+            case .delayedWill(let slot, let generation): (kind, word, handle) = (.delayedWill, generation, Int32(slot))
+            case .sessionExpiry(let slot, let generation): (kind, word, handle) = (.sessionExpiry, generation, Int32(slot))
+            }
+        }
+
+        var event: TimerEvent {
+            switch kind {
+            case .connectTimeout: .connectTimeout(ConnectionID(word))
+            case .keepAlive: .keepAlive(ConnectionID(word))
+            case .delayedWill: .delayedWill(Int(handle), word)
+            case .sessionExpiry: .sessionExpiry(Int(handle), word)
+            }
+        }
+
         func precedes(_ other: Entry) -> Bool {
             deadline != other.deadline ? deadline < other.deadline : sequence < other.sequence
         }

@@ -17,6 +17,16 @@ extension TopicName {
     static func hasNoWildcards<Bytes: Sequence<UInt8>>(_ utf8: Bytes) -> Bool {
         !utf8.contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
     }
+
+    /// The same over a `String`'s bytes in place: every PUBLISH topic is checked, and
+    /// stepping `String.UTF8View`'s iterator cost 4% of all instructions of a QoS 0
+    /// fan-in (callgrind); a contiguous buffer scan is a tight loop.
+    static func hasNoWildcards(_ utf8: String.UTF8View) -> Bool {
+        let inPlace = utf8.withContiguousStorageIfAvailable { bytes in
+            !bytes.contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
+        }
+        return inPlace ?? !utf8.contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
+    }
 }
 
 extension TopicFilter {

@@ -28,27 +28,39 @@ struct Connection {
     var droppedPublishes = 0
     /// From CONNECT, for `connection_messages` (only kept when they are on).
     var clientID: String?
-    var cleanStart = false
+    /// For a `.closing` connection whose peer does not take its last bytes: when to give up.
+    var closeDeadline: Timestamp? {
+        get { closeDeadlineRaw == Connection.never ? nil : Timestamp(milliseconds: closeDeadlineRaw) }
+        set { closeDeadlineRaw = newValue?.milliseconds ?? Connection.never }
+    }
+    /// Set while this connection's output holds the others' input back (Server+Congestion).
+    var congestionDeadline: Timestamp? {
+        get { congestionDeadlineRaw == Connection.never ? nil : Timestamp(milliseconds: congestionDeadlineRaw) }
+        set { congestionDeadlineRaw = newValue?.milliseconds ?? Connection.never }
+    }
+    // Stored as plain milliseconds (an `Optional` of 8 bytes takes 16 in a struct), and the
+    // small fields last, so that they share one word: every open connection has a slot.
+    private var closeDeadlineRaw = Connection.never
+    private var congestionDeadlineRaw = Connection.never
+    let fd: Int32
+    /// The interest mask currently registered with epoll.
+    var registeredMask: UInt32
     var keepAlive: UInt16 = 0
+    var cleanStart = false
     /// Whether a successful CONNACK was sent (the client counts as connected in the log).
     var connected = false
-    /// For a `.closing` connection whose peer does not take its last bytes: when to give up.
-    var closeDeadline: Timestamp?
-    /// Set while this connection's output holds the others' input back (Server+Congestion).
-    var congestionDeadline: Timestamp?
     /// Its output did not drain in time: it holds nobody back until it has drained.
     var stalled = false
     /// Input interest withdrawn while another connection is congested.
     var inputPaused = false
-    // The small fields last, so that they share the padding after the optional deadlines.
-    let fd: Int32
     var state = State.open
     /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
     var version: ProtocolVersion?
-    /// The interest mask currently registered with epoll.
-    var registeredMask: UInt32
     /// Whether the connection is in this batch's list of connections to flush.
     var touched = false
+
+    /// The raw value of an absent deadline (no clock reads this far in the past).
+    private static let never = Int64.min
 
     init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32) {
         self.id = id

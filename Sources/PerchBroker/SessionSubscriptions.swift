@@ -1,0 +1,132 @@
+/// A session's subscriptions by the filter string as sent (UNSUBSCRIBE compares literally).
+///
+/// Most sessions hold one subscription, and a one-entry `Dictionary` costs about 180 bytes
+/// of heap (its header, bitmap and two buckets); a single subscription is kept in a small
+/// immutable box instead (about 64 bytes), and a dictionary (in a copy-on-write box) only
+/// from the second on. Both are class references, so the value is one word.
+struct SessionSubscriptions: Sendable, Sequence {
+    typealias Element = (key: String, value: SubscriptionOptions)
+
+    private enum Storage: Sendable {
+        case empty
+        case one(SingleSubscription)
+        case many(ManySubscriptions)
+    }
+
+    private var storage = Storage.empty
+
+    init() {}
+
+    var count: Int {
+        switch storage {
+        case .empty: 0
+        case .one: 1
+        case .many(let box): box.all.count
+        }
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    subscript(key: String) -> SubscriptionOptions? {
+        get {
+            switch storage {
+            case .empty: nil
+            case .one(let single): single.key == key ? single.value : nil
+            case .many(let box): box.all[key]
+            }
+        }
+        set {
+            if let newValue { updateValue(newValue, forKey: key) } else { removeValue(forKey: key) }
+        }
+    }
+
+    /// Stores `value` under `key`; returns the value it replaced, if any.
+    /// (Not inlined: subscribe-time only, and inlining it into a caller's loop crashed the
+    /// 6.3 optimiser's CopyPropagation pass.)
+    @discardableResult @inline(never)
+    mutating func updateValue(_ value: SubscriptionOptions, forKey key: String) -> SubscriptionOptions? {
+        switch storage {
+        case .empty:
+            storage = .one(SingleSubscription(key: key, value: value))
+            return nil
+        case .one(let single) where single.key == key:
+            storage = .one(SingleSubscription(key: key, value: value))
+            return single.value
+        case .one(let single):
+            storage = .many(ManySubscriptions([single.key: single.value, key: value]))
+            return nil
+        case .many(let current):
+            var box = current
+            storage = .empty // so that `box` is the only reference when no copy shares it
+            if !isKnownUniquelyReferenced(&box) { box = ManySubscriptions(box.all) } // copy on write
+            let old = box.all.updateValue(value, forKey: key)
+            storage = .many(box)
+            return old
+        }
+    }
+
+    /// Removes `key`; returns its value, if it was there.
+    @discardableResult @inline(never)
+    mutating func removeValue(forKey key: String) -> SubscriptionOptions? {
+        switch storage {
+        case .empty:
+            return nil
+        case .one(let single):
+            guard single.key == key else { return nil }
+            storage = .empty
+            return single.value
+        case .many(let current):
+            var box = current
+            storage = .empty
+            if !isKnownUniquelyReferenced(&box) { box = ManySubscriptions(box.all) } // copy on write
+            let old = box.all.removeValue(forKey: key)
+            storage = box.all.isEmpty ? .empty : .many(box)
+            return old
+        }
+    }
+
+    func makeIterator() -> Iterator {
+        switch storage {
+        case .empty: Iterator(single: nil, rest: nil)
+        case .one(let single): Iterator(single: (single.key, single.value), rest: nil)
+        case .many(let box): Iterator(single: nil, rest: box.all.makeIterator())
+        }
+    }
+
+    struct Iterator: IteratorProtocol {
+        fileprivate var single: Element?
+        fileprivate var rest: Dictionary<String, SubscriptionOptions>.Iterator?
+
+        mutating func next() -> Element? {
+            if let element = single {
+                single = nil
+                return element
+            }
+            return rest?.next()
+        }
+    }
+}
+
+/// Two or more subscriptions of a session. Mutated in place only while uniquely
+/// referenced (`SessionSubscriptions` copies it on write, so a copy of a `Session`, such as
+/// a durable image, never sees later changes). Confined to the broker's thread.
+final class ManySubscriptions: @unchecked Sendable {
+    var all: [String: SubscriptionOptions]
+    init(_ all: [String: SubscriptionOptions]) { self.all = all }
+}
+
+/// The only subscription of a session, out of line (immutable; a change stores a new box).
+final class SingleSubscription: Sendable {
+    let key: String
+    let value: SubscriptionOptions
+    init(key: String, value: SubscriptionOptions) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension SessionSubscriptions: CustomStringConvertible {
+    var description: String {
+        "[" + map { "\($0.key): \($0.value)" }.joined(separator: ", ") + "]"
+    }
+}
