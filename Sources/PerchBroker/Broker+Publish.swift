@@ -140,33 +140,36 @@ extension Broker {
     /// [MQTT-3.3.5-1] [v5 MQTT-3.3.4-2] [v5 MQTT-3.3.4-3]
     func route(_ message: Message) {
         if message.retain && configuration.retainAvailable { updateRetained(message) }
+        if routeSlot.count < sessions.slots.count {
+            routeSlot.append(contentsOf: repeatElement(0, count: sessions.slots.count - routeSlot.count))
+        }
         defer {
+            for match in routeMatches { routeSlot[Int(match.first.handle)] = 0 }
             routeMatches.removeAll(keepingCapacity: true)
             routeExtra.removeAll(keepingCapacity: true)
-            routeIndex.removeAll(keepingCapacity: true)
             routeShared.removeAll(keepingCapacity: true)
         }
         tree.forEachMatch(topic: message.topic.string, shared: &routeShared) { handle, options in
             if options.noLocal && sessions[Int(handle)].clientID == message.origin { return } // [v5 MQTT-3.8.3-3]
-            let delivery = Delivery(message: message,
-                                    qos: min(message.qos, options.qos), // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]
-                                    retain: options.retainAsPublished && message.retain, // [v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]
-                                    subscriptionIdentifiers: options.identifier.map { [$0] } ?? [])
-            if let index = routeIndex[handle] {
-                routeMatches[index].merged.qos = max(routeMatches[index].merged.qos, delivery.qos)
-                routeMatches[index].merged.retain = routeMatches[index].merged.retain || delivery.retain
-                routeMatches[index].merged.subscriptionIdentifiers += delivery.subscriptionIdentifiers
-                routeExtra.append((handle, delivery))
+            let grant = RouteMatch.Grant(handle: handle,
+                                         qos: min(message.qos, options.qos), // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]
+                                         retain: options.retainAsPublished && message.retain, // [v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]
+                                         identifier: options.identifier ?? 0)
+            let slot = Int(routeSlot[Int(handle)])
+            if slot == 0 {
+                routeMatches.append(RouteMatch(grant))
+                routeSlot[Int(handle)] = Int32(routeMatches.count)
             } else {
-                routeIndex[handle] = routeMatches.count
-                routeMatches.append((handle, delivery, delivery))
+                routeMatches[slot - 1].merge(grant)
+                routeExtra.append(grant)
             }
         }
         for match in routeMatches {
-            guard match.merged.subscriptionIdentifiers.count > 1 else {
+            let handle = Int(match.first.handle)
+            guard match.identifiers > 1 else {
                 // One copy at the highest QoS of the matches [v311 MQTT-3.3.5-1] [v5 MQTT-3.3.4-2],
                 // with the identifier of the match that has one [v5 MQTT-3.3.4-3].
-                deliver(match.merged, to: Int(match.handle))
+                deliver(match.merged.delivery(of: message), to: handle)
                 continue
             }
             // Several identifiers: one copy per matching subscription, each with its own
@@ -174,8 +177,8 @@ extension Broker {
             // [v5 MQTT-3.3.4-2]). A single PUBLISH repeating Subscription Identifier is
             // legal [v5 MQTT-3.3.4-4], but libmosquitto 2.0 (Debian 12) rejects it as a
             // duplicate property and drops the connection; mosquitto itself sends copies.
-            deliver(match.first, to: Int(match.handle))
-            for extra in routeExtra where extra.handle == match.handle { deliver(extra.delivery, to: Int(match.handle)) }
+            deliver(match.first.delivery(of: message), to: handle)
+            for extra in routeExtra where extra.handle == match.first.handle { deliver(extra.delivery(of: message), to: handle) }
         }
         for match in routeShared { deliverShared(message, to: match) }
     }

@@ -33,14 +33,13 @@ public final class Broker {
     var assignedIDCounter: UInt64 = 0
     /// Counters for the embedder.
     @exclusivity(unchecked) var statisticsStorage = BrokerStatistics()
-    /// Scratch of `route`, kept to avoid two allocations per message: matching sessions
-    /// in match order, and each session's index in it (one delivery per session).
-    /// Per matched session: the merged delivery, and the first match's own delivery (kept
-    /// for the one-copy-per-subscription case, see `route`).
-    @exclusivity(unchecked) var routeMatches: [(handle: Int32, merged: Delivery, first: Delivery)] = []
-    /// Matches beyond a session's first, in match order.
-    @exclusivity(unchecked) var routeExtra: [(handle: Int32, delivery: Delivery)] = []
-    @exclusivity(unchecked) var routeIndex: [Int32: Int] = [:]
+    /// Scratch of `route`, kept to avoid allocations per message: one entry per matched
+    /// session in match order, matches beyond a session's first, and for each session
+    /// handle its entry's position + 1 in `routeMatches` (0: not matched yet; reset after
+    /// every route). Plain values only, so collecting matches costs no reference counting.
+    @exclusivity(unchecked) var routeMatches: [RouteMatch] = []
+    @exclusivity(unchecked) var routeExtra: [RouteMatch.Grant] = []
+    @exclusivity(unchecked) var routeSlot: [Int32] = []
     @exclusivity(unchecked) var routeShared: [TopicTree.SharedMatch] = []
     /// The time of the event being handled.
     @exclusivity(unchecked) var now = Timestamp(milliseconds: 0)

@@ -6,7 +6,7 @@ import PerchCodec
 
 extension Server {
     /// The epoll fd is readable: take every ready event, accept and read, then apply the
-    /// batch's actions and flush once. While traffic flows, linger a fraction of a
+    /// batch's actions and flush once. While traffic flows, linger up to a
     /// millisecond for the next events: each Dispatch wakeup costs 2-3 thread hops
     /// (DESIGN.md, "The transport"), a short wait on the queue's thread costs none.
     func handleReadiness() {
