@@ -83,28 +83,40 @@ public final class Server: @unchecked Sendable {
     /// Connections sent a packet that awaits the commit in the current round
     /// (`Packet.awaitsCommit`): flushed only after it, closed unflushed when it fails.
     var durableAcks: [ConnectionID] = []
+    /// The embedder's hooks, handed to the broker when it starts.
+    let authenticator: (any Authenticator)?
+    let authorizer: (any Authorizer)?
     /// The last commit failed (a full disk): durable operations are refused until one succeeds.
     var storeFailing = false
 
     /// A server with the store `configuration` asks for: a `FileStore` in
     /// `persistenceLocation` when `persistence` is on, otherwise nothing is kept.
     public convenience init(configuration: ServerConfiguration, logger: Logger,
-                            queue: DispatchQueue = DispatchQueue(label: "perch")) throws(ServerError) {
+                            queue: DispatchQueue = DispatchQueue(label: "perch"),
+                            authenticator: (any Authenticator)? = nil,
+                            authorizer: (any Authorizer)? = nil) throws(ServerError) {
         let store: any BrokerStore = configuration.persistence
             ? FileStore(directory: configuration.persistenceLocation, policy: configuration.persistenceSync,
                         autosaveInterval: configuration.autosaveInterval, recover: configuration.recover,
                         compactionThreshold: configuration.persistenceCompactionBytes)
             : NullStore()
-        try self.init(configuration: configuration, store: store, logger: logger, queue: queue)
+        try self.init(configuration: configuration, store: store, logger: logger, queue: queue,
+                      authenticator: authenticator, authorizer: authorizer)
     }
 
+    /// `authenticator` drives MQTT 5 enhanced authentication (AUTH exchanges; without one
+    /// a CONNECT naming an Authentication Method gets CONNACK 0x8C), `authorizer` decides
+    /// what each client may publish and subscribe to (nil allows everything).
     public init(configuration: ServerConfiguration, store: any BrokerStore, logger: Logger,
-                queue: DispatchQueue) throws(ServerError) {
+                queue: DispatchQueue, authenticator: (any Authenticator)? = nil,
+                authorizer: (any Authorizer)? = nil) throws(ServerError) {
         guard !configuration.listeners.isEmpty else { throw ServerError("no listener configured") }
         self.configuration = configuration
         self.store = store
         self.logger = logger
         self.queue = queue
+        self.authenticator = authenticator
+        self.authorizer = authorizer
         self.broker = Broker(configuration: configuration.broker)
     }
 
@@ -122,7 +134,8 @@ public final class Server: @unchecked Sendable {
         } catch {
             throw ServerError("persistence: \(error)")
         }
-        broker = Broker(configuration: configuration.broker, retained: recovered.retained)
+        broker = Broker(configuration: configuration.broker, retained: recovered.retained,
+                        authenticator: authenticator, authorizer: authorizer)
         broker.restore(sessions: recovered.sessions, now: now)
         let epoll = try Epoll()
         self.epoll = epoll

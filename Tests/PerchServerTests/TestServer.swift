@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Dispatch
 import Logging
+import PerchBroker
 import PerchServer
 import PerchStore
 
@@ -13,6 +14,7 @@ final class TestServer {
 
     /// `store` replaces the store the configuration asks for; `logger` the silent one.
     init(persistenceDirectory: String? = nil, store: (any BrokerStore)? = nil, logger: Logger? = nil,
+         authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil,
          configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration()
         configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
@@ -23,9 +25,11 @@ final class TestServer {
         let logger = logger ?? Logger(label: "perch-test", factory: { _ in SwiftLogNoOpLogHandler() })
         let queue = DispatchQueue(label: "perch-test")
         if let store {
-            server = try Server(configuration: configuration, store: store, logger: logger, queue: queue)
+            server = try Server(configuration: configuration, store: store, logger: logger, queue: queue,
+                                authenticator: authenticator, authorizer: authorizer)
         } else {
-            server = try Server(configuration: configuration, logger: logger, queue: queue)
+            server = try Server(configuration: configuration, logger: logger, queue: queue,
+                                authenticator: authenticator, authorizer: authorizer)
         }
         try server.start()
         port = server.listeningPorts[0]
