@@ -23,6 +23,13 @@ extension ConfigFile {
         case "max_packet_size": try maxPacketSize(args)
         case "max_keepalive": configuration.broker.maxKeepalive = UInt16(try integer(args, 0...65535))
         case "retain_available": configuration.broker.retainAvailable = try bool(args)
+        case "max_topic_alias": configuration.broker.topicAliasMaximum = UInt16(try integer(args, 0...65535))
+        case "max_topic_alias_broker":
+            configuration.broker.outboundTopicAliasMaximum = UInt16(try integer(args, 0...65535))
+        // Perch's own (MQTT 5 features mosquitto has no directive for).
+        case "response_information": configuration.broker.responseInformation = try single(args)
+        case "server_reference": configuration.broker.serverReference = try single(args)
+        case "redirect": try redirect(args)
         case "log_type": try logType(args)
         case "log_dest": try logDestination(args)
         case "connection_messages": configuration.connectionMessages = try bool(args)
@@ -66,6 +73,18 @@ extension ConfigFile {
         // mosquitto refuses sizes below 20: no CONNECT would fit.
         guard size == 0 || size >= 20 else { throw error("must be 0 or at least 20, not \(size)") }
         configuration.broker.maxPacketSize = UInt32(size)
+    }
+
+    /// `redirect use_another_server|server_moved|none`: refuse v5 clients with 0x9C / 0x9D
+    /// naming `server_reference` (required, checked when the file ends).
+    mutating func redirect(_ args: [String]) throws(ConfigError) {
+        switch try single(args) {
+        case "none": configuration.broker.redirect = .none
+        case "use_another_server": configuration.broker.redirect = .useAnotherServer
+        case "server_moved": configuration.broker.redirect = .serverMoved
+        case let other: throw error("'\(other)' is not use_another_server, server_moved or none")
+        }
+        redirectLine = line
     }
 
     mutating func persistenceSync(_ args: [String]) throws(ConfigError) {

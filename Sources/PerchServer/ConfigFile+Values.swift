@@ -52,7 +52,7 @@ extension ConfigFile {
         "tls_keyform", "tls_version", "topic", "try_private", "upgrade_outgoing_qos",
         "use_identity_as_username", "use_subject_as_username", "use_username_as_clientid", "user",
         "accept_protocol_versions", "disable_client_cert_date_checks", "listener_allow_anonymous",
-        "listener_auto_id_prefix", "max_topic_alias", "max_topic_alias_broker", "retry_interval",
+        "listener_auto_id_prefix", "retry_interval",
         "store_clean_interval",
     ]
 }

@@ -22,6 +22,8 @@ public struct ConfigFile {
     var allowAnonymous: Bool?
     /// `log_type` values seen so far; the first `log_type` line replaces the default set.
     var logTypes: Set<LogType>?
+    /// The line of the last `redirect`, for the check that a `server_reference` goes with it.
+    var redirectLine = 0
 
     init(file: String) {
         self.file = file
@@ -39,7 +41,7 @@ public struct ConfigFile {
             parser.directive = String(name)
             try parser.apply(words.dropFirst().map(String.init))
         }
-        return parser.finish()
+        return try parser.finish()
     }
 
     /// Reads and parses the file at `path`.
@@ -51,7 +53,11 @@ public struct ConfigFile {
         return try parse(text, file: path)
     }
 
-    mutating func finish() -> ServerConfiguration {
+    mutating func finish() throws(ConfigError) -> ServerConfiguration {
+        if configuration.broker.redirect != .none && configuration.broker.serverReference == nil {
+            throw ConfigError(file: file, line: redirectLine, directive: "redirect",
+                              "needs a server_reference line (the server clients are sent to)")
+        }
         if !sawListener {
             // mosquitto 2 with no listener: localhost only, anonymous allowed.
             configuration.listeners = ServerConfiguration().listeners
