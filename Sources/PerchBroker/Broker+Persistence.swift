@@ -59,7 +59,8 @@ public struct DurableSession: Sendable {
         }
         for d in deliveries {
             let delivery = Delivery(message: d.message, qos: d.qos, retain: d.retain,
-                                    subscriptionIdentifiers: d.subscriptionIdentifiers)
+                                    subscriptionIdentifiers: d.subscriptionIdentifiers,
+                                    share: d.share.map { ShareOrigin(filter: $0.filter, group: $0.group) })
             switch d.stage {
             case .queued: s.queue.append(delivery)
             case .awaitingPubAck, .awaitingPubRec, .awaitingPubComp:
@@ -118,20 +119,25 @@ package struct DurableDelivery: Sendable {
     /// 0 when queued.
     package var packetID: UInt16
     package var stage: Stage
+    /// For a delivery through a shared subscription: its filter and share group, so that
+    /// after a restart the member can still hand it to the rest of the group.
+    package var share: (filter: String, group: String)?
 
     init(_ delivery: Delivery, packetID: UInt16, stage: Stage) {
         self.init(message: delivery.message, qos: delivery.qos, retain: delivery.retain,
-                  subscriptionIdentifiers: delivery.subscriptionIdentifiers, packetID: packetID, stage: stage)
+                  subscriptionIdentifiers: delivery.subscriptionIdentifiers, packetID: packetID, stage: stage,
+                  share: delivery.share.map { ($0.filter, $0.group) })
     }
 
     package init(message: Message, qos: QoS, retain: Bool, subscriptionIdentifiers: [UInt32], packetID: UInt16,
-                 stage: Stage) {
+                 stage: Stage, share: (filter: String, group: String)? = nil) {
         self.message = message
         self.qos = qos
         self.retain = retain
         self.subscriptionIdentifiers = subscriptionIdentifiers
         self.packetID = packetID
         self.stage = stage
+        self.share = share
     }
 }
 

@@ -43,9 +43,9 @@ extension FileStore {
                 // Crash while the log was created: nothing was ever committed to it.
                 return RecordScanner.Result(validLength: 0, warnings: ["\(path): torn header dropped"])
             }
-            return try scanner.scan(magic: StoreRecord.logMagic, acceptedVersions: 2...2)
+            return try scanner.scan(magic: StoreRecord.logMagic, acceptedVersions: 2...3)
         }
-        var result = try scanner.scan(magic: StoreRecord.snapshotMagic, acceptedVersions: 1...2)
+        var result = try scanner.scan(magic: StoreRecord.snapshotMagic, acceptedVersions: 1...3)
         // A snapshot is written whole and renamed: anything but a final end record is damage.
         guard case .end(let count)? = result.records.last, count == result.records.count - 1,
               result.validLength == bytes.count else {

@@ -90,7 +90,10 @@ extension StoreRecord {
 
     static func decodeDelivery(_ r: inout RecordReader, clocks: Clocks) throws(StoreError) -> DurableDelivery {
         let stageByte = try r.integer(UInt8.self, what: "stage")
-        guard let stage = DurableDelivery.Stage(rawValue: stageByte) else { throw r.corrupt("bad stage \(stageByte)") }
+        let shared = stageByte & sharedDeliveryBit != 0
+        guard let stage = DurableDelivery.Stage(rawValue: stageByte & ~sharedDeliveryBit) else {
+            throw r.corrupt("bad stage \(stageByte)")
+        }
         let packetID = try r.integer(UInt16.self, what: "packet id")
         let qos = try decodeQoS(&r)
         let retain = try r.integer(UInt8.self, what: "retain") != 0
@@ -99,8 +102,10 @@ extension StoreRecord {
             ids.append(try r.integer(UInt32.self, what: "subscription id"))
         }
         let message = try decodeMessage(&r, clocks: clocks)
+        var share: (filter: String, group: String)?
+        if shared { share = (try r.string(what: "share filter"), try r.string(what: "share group")) }
         return DurableDelivery(message: message, qos: qos, retain: retain, subscriptionIdentifiers: ids,
-                               packetID: packetID, stage: stage)
+                               packetID: packetID, stage: stage, share: share)
     }
 
     static func decodeWill(_ r: inout RecordReader) throws(StoreError) -> Will {

@@ -82,13 +82,17 @@ extension StoreRecord {
         let deliveries = s.deliveries
         body.appendBig(UInt32(deliveries.count))
         for d in deliveries {
-            body.append(d.stage.rawValue)
+            body.append(d.stage.rawValue | (d.share != nil ? sharedDeliveryBit : 0))
             body.appendBig(d.packetID)
             body.append(d.qos.rawValue)
             body.append(d.retain ? 1 : 0)
             body.appendBig(UInt16(truncatingIfNeeded: d.subscriptionIdentifiers.count))
             for id in d.subscriptionIdentifiers { body.appendBig(id) }
             encodeMessage(d.message, clocks: clocks, into: &body)
+            if let share = d.share {
+                body.appendString(share.filter)
+                body.appendString(share.group)
+            }
         }
     }
 

@@ -28,7 +28,10 @@ package enum StoreRecord: Sendable {
     package static let snapshotMagic: [UInt8] = Array("PRCH".utf8)
     package static let logMagic: [UInt8] = Array("PRCL".utf8)
     /// Version 2 adds sessions and the log; version 1 snapshots (retained only) still load.
-    package static let version: UInt16 = 2
+    /// Version 3 adds the share origin of deliveries (`sharedDeliveryBit`); 2 still loads.
+    package static let version: UInt16 = 3
+    /// Bit 7 of a delivery's stage byte: its share filter and group follow its message.
+    package static let sharedDeliveryBit: UInt8 = 0x80
     package static let headerSize = 8
     package static let recordHeaderSize = 8
 

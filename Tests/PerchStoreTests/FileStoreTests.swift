@@ -32,7 +32,7 @@ struct FileStoreTests {
         #expect(loaded[1].expiry == nil)
     }
 
-    @Test("a persistent session round-trips: subscriptions, in-flight stages, queue, QoS 2 ids, delayed Will")
+    @Test("a persistent session round-trips: subscriptions, in-flight stages, queue, share origins, QoS 2 ids, delayed Will")
     func sessionRoundTrip() throws {
         let fs = MemoryFileSystem()
         let store = memoryStore(fs)
@@ -116,6 +116,24 @@ struct FileStoreTests {
         #expect(state.sortedRetained.map(\.payload) == (35..<40).map { Array("value \($0)".utf8) })
         #expect(state.retained.count == 5)
         #expect(state.sessions.map(\.clientID) == ["s0", "s1", "s2"])
+    }
+
+    @Test("a version 2 log (deliveries without share origins) still loads")
+    func versionTwoLog() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs)
+        _ = try store.open(now: t0)
+        let session = sampleSession("old", shared: false)
+        store.apply(.session(session))
+        try store.commit(now: t0)
+        let log = try #require(fs.names().first { $0.contains("perch.log.") })
+        var bytes = try #require(fs.bytes(log))
+        #expect(bytes[4...5] == [0, 3])
+        bytes[5] = 2
+        fs.setBytes(log, bytes)
+        let sessions = try memoryStore(fs).open(now: t0).sessions
+        try #require(sessions.count == 1)
+        #expect(summary(sessions[0]) == summary(session))
     }
 
     @Test("a version 1 snapshot (retained messages only) still loads")

@@ -1,6 +1,7 @@
 import PerchBroker
 import PerchCodec
 @testable import PerchStore
+import PerchTestKit
 import Testing
 
 @Suite("Restore: deadlines on the wall clock")
@@ -40,5 +41,43 @@ struct RestoreTests {
         #expect(restored.nextDeadline == start.adding(seconds: 70), "the session expires 100 s after the close")
         restored.handle(.tick, now: start.adding(seconds: 70), into: &actions)
         #expect(restored.statistics.sessions == 0)
+    }
+
+    @Test("[v5 interp] §4.8.2 after a restart, a share group member whose session ends still hands its unacknowledged QoS 1 messages to the rest of the group")
+    func sharedDeliveriesKeepTheirGroup() throws {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs)
+        _ = try store.open(now: t0)
+        let before = BrokerHarness(start: t0)
+        let shared = TopicFilter(unchecked: "$share/g/jobs", shareName: "g", filter: "jobs")
+        var member = Properties()
+        member.sessionExpiryInterval = 100
+        member.receiveMaximum = 1
+        for id in ["a", "b"] {
+            let c = before.connected(id, version: .v5, cleanStart: true, properties: member)
+            before.send(c, .subscribe(Subscribe(packetID: PacketID(1)!,
+                                                entries: [.valid(Subscription(filter: shared, qos: .atLeastOnce))])))
+        }
+        let p = before.connected("p")
+        // Both windows hold one message: each member gets one in flight and one queued.
+        for i in 1...4 { before.publish(p, "jobs", "\(i)", qos: .atLeastOnce, id: UInt16(i)) }
+        var changes: [BrokerAction] = []
+        before.broker.takeDurableChanges(into: &changes)
+        for case .persist(let change) in before.actions + changes { store.apply(change) }
+        try store.commit(now: t0)
+
+        // Crash and restart: both members are restored disconnected with their messages.
+        let state = try memoryStore(fs).open(now: t0)
+        let after = BrokerHarness(start: t0.adding(seconds: 1))
+        after.broker.restore(sessions: state.sessions, now: after.now)
+        var resume = member
+        resume.receiveMaximum = 10
+        let b = after.connect("b", version: .v5, cleanStart: false, properties: resume)
+        var received = after.takePublishes(b)
+        #expect(received.count == 2, "b's own in-flight and queued message")
+        // a starts afresh: its old session ends and hands its two messages to b.
+        _ = after.connected("a", version: .v5, cleanStart: true)
+        received += after.takePublishes(b)
+        #expect(received.map { String(decoding: $0.payload, as: UTF8.self) }.sorted() == ["1", "2", "3", "4"])
     }
 }

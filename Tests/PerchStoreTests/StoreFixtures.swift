@@ -21,8 +21,8 @@ func richProperties() -> Properties {
     return p
 }
 
-/// A session image with one of everything.
-func sampleSession(_ clientID: String, expiresAt: Timestamp? = nil) -> DurableSession {
+/// A session image with one of everything (`shared`: including a delivery through a share group).
+func sampleSession(_ clientID: String, expiresAt: Timestamp? = nil, shared: Bool = true) -> DurableSession {
     let message = Message(topic: TopicName(unchecked: "s/1"), payload: [9, 8], qos: .exactlyOnce, retain: false,
                           properties: richProperties(), expiry: t0.adding(seconds: 30), origin: "pub")
     var willProperties = Properties()
@@ -43,7 +43,8 @@ func sampleSession(_ clientID: String, expiresAt: Timestamp? = nil) -> DurableSe
                             packetID: 7, stage: .awaitingPubComp),
             DurableDelivery(message: message, qos: .atLeastOnce, retain: true, subscriptionIdentifiers: [],
                             packetID: 0, stage: .queued),
-        ],
+        ] + (shared ? [DurableDelivery(message: message, qos: .atLeastOnce, retain: false, subscriptionIdentifiers: [],
+                                       packetID: 9, stage: .awaitingPubAck, share: (filter: "b", group: "g"))] : []),
         inboundQoS2: [3, 5], delayedWill: will, willDueAt: t0.adding(seconds: 20))
 }
 
@@ -52,7 +53,8 @@ func summary(_ s: DurableSession) -> String {
     let deliveries = s.deliveries.map {
         "\($0.stage):\($0.packetID):\($0.qos):\($0.retain):\($0.subscriptionIdentifiers):\($0.message.topic.string):"
             + "\($0.message.payload):\($0.message.expiry.map(String.init(describing:)) ?? "-"):"
-            + "\($0.message.origin ?? "-"):\($0.message.properties == richProperties())"
+            + "\($0.message.origin ?? "-"):\($0.message.properties == richProperties()):"
+            + "\($0.share.map { "\($0.group)/\($0.filter)" } ?? "-")"
     }
     return "\(s.clientID) \(s.version) \(s.expiryInterval) \(String(describing: s.expiresAt)) \(s.subscriptions) "
         + "\(s.inboundQoS2) \(String(describing: s.delayedWill)) \(String(describing: s.willDueAt)) \(deliveries)"
