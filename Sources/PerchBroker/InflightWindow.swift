@@ -76,7 +76,12 @@ struct InflightWindow: Sendable {
 
     /// Entries in the order they were first sent.
     var ordered: [(PacketID, Entry)] {
-        entries.sorted { $0.value.sequence < $1.value.sequence }.map { (PacketID($0.key)!, $0.value) }
+        // Sorts plain (sequence, id) pairs, then looks the entries up: sorting the entries
+        // themselves moved their deliveries (reference counting) on every swap, and this
+        // runs for every durable session image of a batch.
+        var order = entries.map { (sequence: $0.value.sequence, id: $0.key) }
+        order.sort { $0.sequence < $1.sequence }
+        return order.map { (PacketID($0.id)!, entries[$0.id]!) }
     }
 }
 

@@ -1,6 +1,7 @@
 import PerchBroker
 import PerchCodec
 @testable import PerchStore
+import PerchTestKit
 import Testing
 
 @Suite("FileStore")
@@ -9,6 +10,25 @@ struct FileStoreTests {
     func crcCheckValue() {
         #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(CRC32.checksum([UInt8]()) == 0)
+    }
+
+    @Test("CRC-32 eight bytes at a time equals the bit-by-bit definition for every length and alignment")
+    func crcMatchesDefinition() {
+        func reference(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+            var crc: UInt32 = 0xFFFF_FFFF
+            for byte in bytes {
+                crc ^= UInt32(byte)
+                for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+            }
+            return crc ^ 0xFFFF_FFFF
+        }
+        var rng = SplitMix64(seed: 5)
+        let data = (0..<300).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        for start in 0..<9 {
+            for end in stride(from: start, through: data.count, by: 7) {
+                #expect(CRC32.checksum(data[start..<end]) == reference(data[start..<end]), "bytes \(start)..<\(end)")
+            }
+        }
     }
 
     @Test("retained messages round-trip through the log with their v5 properties and wall-clock expiry")
