@@ -131,7 +131,10 @@ struct FileStoreTests {
         let logs = fs.names().filter { $0.hasPrefix("/data/perch.log.") }
         #expect(logs.count <= 2)
         let totalBytes = fs.used
-        #expect(totalBytes < 12_000, "files stay proportional to live state")
+        // 40 rounds append about 30 KB; live state is about 2.3 KB. How much log is left
+        // depends on when the background compactions ran, so the bound has room for a
+        // sealed log plus the current one.
+        #expect(totalBytes < 16_000, "files stay proportional to live state")
         let state = try memoryStore(fs).open(now: t0)
         #expect(state.sortedRetained.map(\.payload) == (35..<40).map { Array("value \($0)".utf8) })
         #expect(state.retained.count == 5)
