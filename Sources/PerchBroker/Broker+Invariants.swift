@@ -20,8 +20,8 @@ extension Broker {
                 problems.append("\(session.clientID): \(session.outboundAliases.count) outbound aliases > limit")
             }
         }
-        for (id, connection) in connections {
-            if let client = connection.client, sessions.slots[client.session]?.connection != id {
+        for id in connections.keys {
+            if let client = connections[id]?.client, sessions.slots[client.session]?.connection != id {
                 problems.append("connection \(id) attached to a session that does not know it")
             }
         }

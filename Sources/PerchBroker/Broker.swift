@@ -25,7 +25,7 @@ public final class Broker {
     let authenticator: (any Authenticator)?
     /// Publish / subscribe authorisation; nil allows everything.
     let authorizer: (any Authorizer)?
-    @exclusivity(unchecked) var connections: [ConnectionID: Connection] = [:]
+    @exclusivity(unchecked) var connections = ConnectionMap()
     @exclusivity(unchecked) var sessions = SessionTable()
     @exclusivity(unchecked) var tree = TopicTree()
     @exclusivity(unchecked) var retained = RetainedIndex()
@@ -95,9 +95,9 @@ public final class Broker {
 
     /// Dispatches one decoded packet by connection state and type.
     private func received(_ packet: Packet, on id: ConnectionID) {
-        guard let index = connections.index(forKey: id) else { return } // [MQTT-3.1.4-5]
-        guard let client = connections.values[index].client else {
-            if connections.values[index].authentication != nil {
+        guard let client = connections[id]?.client else {
+            guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
+            if connection.authentication != nil {
                 receivedDuringAuthentication(packet, on: id)
                 return
             }
@@ -108,7 +108,7 @@ public final class Broker {
             accept(connect, on: id)
             return
         }
-        connections.values[index].client?.lastActivity = now // any packet resets keep alive (one lookup)
+        connections[id]?.client?.lastActivity = now // any packet resets keep alive
         switch packet {
         case .connect: violation(.protocolError, on: id) // [MQTT-3.1.0-2]
         case .publish(let publish): handlePublish(publish, on: id, client: client)

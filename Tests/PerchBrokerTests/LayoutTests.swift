@@ -11,6 +11,7 @@ import PerchCodec
               "SessionSubscriptions", MemoryLayout<SessionSubscriptions>.stride)
         #expect(MemoryLayout<Session?>.stride <= 128)
         #expect(MemoryLayout<Connection>.stride <= 56)
+        #expect(MemoryLayout<Connection?>.stride <= 56) // a slot of the broker's ConnectionMap
         #expect(MemoryLayout<SessionSubscriptions>.stride <= 8)
         #expect(MemoryLayout<SubscriptionOptions>.stride <= 24)
     }
