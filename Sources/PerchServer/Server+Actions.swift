@@ -6,12 +6,17 @@ extension Server {
     /// Ends a batch: apply the actions in order, commit the store, then flush each touched
     /// connection once. Closing a connection may produce more actions (its Will); those are
     /// applied, committed and flushed in another round.
+    ///
+    /// With the fsync on the sync worker, the output it holds goes at the start of the next
+    /// batch (`completeSync`), before that batch's actions add to any output: the events
+    /// read in between were decoded and routed while the disk worked.
     func finishBatch(now: Timestamp) {
         batchBytes = 0
         repeat {
+            if completeSync(now: now) { flushTouched(now: now) }
             applyActions(now: now)
             commitStore(now: now)
-            flushTouched(now: now)
+            if syncWorker?.isRunning != true { flushTouched(now: now) }
         } while !actions.isEmpty
         rearmTimer(now: now)
     }

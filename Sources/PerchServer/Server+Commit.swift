@@ -12,6 +12,9 @@ extension Server {
     /// with their output unflushed: the acknowledgement is refused by disconnect, the
     /// client resends after reconnecting, and the store retries its pending changes at the
     /// next commit. Everything else keeps being served.
+    ///
+    /// The fsync itself runs on the sync worker when there is one: the connections waiting
+    /// for it stay touched and unflushed (`heldForSync`) until `completeSync`.
     func commitStore(now: Timestamp) {
         defer { durableAcks.removeAll(keepingCapacity: true) }
         applyDurableChanges()
@@ -19,18 +22,52 @@ extension Server {
         if pending { flushUncommitted(now: now) }
         defer { for warning in store.takeWarnings() { logger.warning("Persistence: \(warning)") } }
         do {
-            try store.commit(now: now)
-            if storeFailing {
-                storeFailing = false
-                logger.notice("Persistence: writing works again, durable operations accepted")
+            if try store.writeCommit(now: now) {
+                if let syncWorker {
+                    heldForSync = durableAcks
+                    let store = self.store
+                    syncWorker.start {
+                        do throws(StoreError) { try store.syncCommit() } catch { return error }
+                        return nil
+                    }
+                    return
+                }
+                try store.syncCommit()
+                store.finishCommit(now: now)
             }
+            commitSucceeded()
         } catch {
-            if !storeFailing { logger.error("Persistence: \(error); refusing durable operations until it writes again") }
-            storeFailing = true
-            guard pending else { return }
-            for id in durableAcks where connections[id] != nil {
-                closeSocket(id, reason: "disconnected: its acknowledgement could not be made durable", now: now)
-            }
+            commitFailed(error, closing: pending ? durableAcks : [], now: now)
+        }
+    }
+
+    /// Waits for the fsync in flight, if any; returns whether one was waited for. When it
+    /// failed, the connections it held are closed with their output unflushed.
+    func completeSync(now: Timestamp) -> Bool {
+        guard let syncWorker, let outcome = syncWorker.finish() else { return false }
+        let held = heldForSync
+        heldForSync.removeAll()
+        if let error = outcome {
+            commitFailed(error, closing: held, now: now)
+        } else {
+            store.finishCommit(now: now)
+            commitSucceeded()
+        }
+        for warning in store.takeWarnings() { logger.warning("Persistence: \(warning)") }
+        return true
+    }
+
+    func commitSucceeded() {
+        guard storeFailing else { return }
+        storeFailing = false
+        logger.notice("Persistence: writing works again, durable operations accepted")
+    }
+
+    func commitFailed(_ error: StoreError, closing held: [ConnectionID], now: Timestamp) {
+        if !storeFailing { logger.error("Persistence: \(error); refusing durable operations until it writes again") }
+        storeFailing = true
+        for id in held where connections[id] != nil {
+            closeSocket(id, reason: "disconnected: its acknowledgement could not be made durable", now: now)
         }
     }
 }

@@ -40,6 +40,7 @@ extension Server {
     }
 
     func handleEvent(mask: UInt32, token: UInt64, now: Timestamp) {
+        if token == Server.syncToken { return } // the fsync finished: the batch's end releases its output
         let listenerIndex = UInt64.max - token
         if listenerIndex < UInt64(listeners.count) {
             acceptAll(listener: Int(listenerIndex), now: now)

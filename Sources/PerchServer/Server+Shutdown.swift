@@ -43,12 +43,16 @@ extension Server {
         listeners = []
         broker.handle(.shutdown, now: now, into: &actions)
         finishBatch(now: now)
+        if completeSync(now: now) { flushTouched(now: now) }
         isShuttingDown = true
         for id in connections.keys {
             markClosed(id)
             closeSocket(id, reason: nil, now: now)
         }
         actions.removeAll()
+        syncWorker?.stop()
+        if let syncWorker { epoll?.update(Epoll.delete, syncWorker.wakeFD, mask: 0, token: 0) }
+        syncWorker = nil
         applyDurableChanges() // the sessions' state after their connections closed
         do {
             try store.close(now: now)

@@ -16,11 +16,12 @@ import PerchStore
 ///        │                              actions: send → connection output
 ///        │                                       close → flush, then close
 ///        │                                       persist → store
-///        │                              store.commit (durability point)
+///        │                              store write, fsync on the SyncWorker thread
+///        │                                (durability point: output it holds waits)
 ///        └◀── EPOLLOUT while output pends ── one sendmsg per touched connection
 ///
 /// A timer source fires `.tick` at `broker.nextDeadline`. Everything runs on `queue`; no
-/// locks. Call `start()` once, before the server is shared; afterwards talk to it only
+/// locks in the loop (the sync worker hands over one fsync at a time under a mutex). Call `start()` once, before the server is shared; afterwards talk to it only
 /// through `shutdown(completion:)` and `handleSignals(completion:)`.
 ///
 /// The state touched per packet is `@exclusivity(unchecked)`: it is confined to `queue`, and
@@ -88,6 +89,10 @@ public final class Server: @unchecked Sendable {
     let authorizer: (any Authorizer)?
     /// The last commit failed (a full disk): durable operations are refused until one succeeds.
     var storeFailing = false
+    /// Runs the store's fsync off the loop (when the store keeps data; `Server+Commit`).
+    var syncWorker: SyncWorker?
+    /// The connections whose output waits for the fsync in flight.
+    var heldForSync: [ConnectionID] = []
 
     /// A server with the store `configuration` asks for: a `FileStore` in
     /// `persistenceLocation` when `persistence` is on, otherwise nothing is kept.
@@ -152,6 +157,15 @@ public final class Server: @unchecked Sendable {
         signal(SIGPIPE, SIG_IGN)
         applyConnectionLimit()
         logStart(recovered, milliseconds: MonotonicClock.now().milliseconds - now.milliseconds)
+        if store.location != nil {
+            do throws(ServerError) {
+                let worker = try SyncWorker()
+                epoll.update(Epoll.add, worker.wakeFD, mask: Epoll.readable, token: Server.syncToken)
+                syncWorker = worker
+            } catch {
+                logger.warning("Persistence: \(error); fsyncs run on the loop")
+            }
+        }
         startSources(epoll)
     }
 
@@ -182,6 +196,10 @@ public final class Server: @unchecked Sendable {
     /// until `shutdown` cancels them (libdispatch then releases the handlers), so neither the
     /// executable nor an embedder has to keep a reference for it to go on serving. (With weak
     /// references an optimised `perch` lost its server before `dispatchMain()`.)
+    /// The epoll token of the sync worker's wake-up pipe (no connection id is 0: the
+    /// connection table's generations start at 1).
+    static let syncToken: UInt64 = 0
+
     func startSources(_ epoll: Epoll) {
         let source = DispatchSource.makeReadSource(fileDescriptor: epoll.fd, queue: queue)
         source.setEventHandler { [self] in handleReadiness() }

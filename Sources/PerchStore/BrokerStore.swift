@@ -23,6 +23,15 @@ public protocol BrokerStore: AnyObject {
     var hasPendingChanges: Bool { get }
     /// Makes the changes applied so far durable as the store's policy says.
     func commit(now: Timestamp) throws(StoreError)
+    /// `commit` in three steps, for a transport that overlaps the fsync with its next
+    /// batch: `writeCommit` writes what is pending and returns true when an fsync must
+    /// follow before the batch's acknowledgements are released; `syncCommit` is that fsync
+    /// (called on another thread, while the loop does not touch the store);
+    /// `finishCommit` records it on the loop. After a failed `syncCommit` the next
+    /// `writeCommit` asks for the fsync again.
+    func writeCommit(now: Timestamp) throws(StoreError) -> Bool
+    func syncCommit() throws(StoreError)
+    func finishCommit(now: Timestamp)
     /// Writes everything that is still pending; the store is not used afterwards.
     func close(now: Timestamp) throws(StoreError)
     /// Where the store keeps its data, for the startup log (nil when it keeps none).
@@ -34,6 +43,15 @@ public protocol BrokerStore: AnyObject {
 
 extension BrokerStore {
     public func takeWarnings() -> [String] { [] }
+
+    /// A store without a split commit commits at once and needs no fsync afterwards.
+    public func writeCommit(now: Timestamp) throws(StoreError) -> Bool {
+        try commit(now: now)
+        return false
+    }
+
+    public func syncCommit() throws(StoreError) {}
+    public func finishCommit(now: Timestamp) {}
 }
 
 /// What `BrokerStore.open` recovered, and what to log about it.

@@ -53,6 +53,8 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     /// Bytes of the current log known written (a failed append is cut back to this).
     var logLength = 0
     var unsynced = false
+    /// The log `syncCommit` fsyncs, set by `writeCommit`.
+    var syncTarget: (fd: Int32, path: String)?
     var lastSync: Timestamp?
     var snapshotSize = 0
     /// Logs replaced by a snapshot once the running compaction finishes.
@@ -117,14 +119,35 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     }
 
     public func commit(now: Timestamp) throws(StoreError) {
+        if try writeCommit(now: now) {
+            try syncCommit()
+            finishCommit(now: now)
+        }
+    }
+
+    public func writeCommit(now: Timestamp) throws(StoreError) -> Bool {
         finishCompactionIfDone()
         if hasPendingChanges { try appendPending(now: now) }
         if unsynced, policy == .always || lastSync.map({ now >= $0.adding(seconds: autosaveInterval) }) ?? true {
-            try fs.sync(logFD, path: logPath(logIndex))
-            unsynced = false
-            lastSync = now
-            syncs += 1
+            syncTarget = (logFD, logPath(logIndex))
+            return true
         }
+        maybeCompact(now: now)
+        return false
+    }
+
+    /// Reads only `syncTarget`, which the loop set before handing this to another thread
+    /// and does not change until `finishCommit`.
+    public func syncCommit() throws(StoreError) {
+        guard let (fd, path) = syncTarget else { return }
+        try fs.sync(fd, path: path)
+    }
+
+    public func finishCommit(now: Timestamp) {
+        syncTarget = nil
+        unsynced = false
+        lastSync = now
+        syncs += 1
         maybeCompact(now: now)
     }
 
