@@ -40,7 +40,12 @@ extension Server {
     }
 
     func handleEvent(mask: UInt32, token: UInt64, now: Timestamp) {
-        if token == Server.syncToken { return } // the fsync finished: the batch's end releases its output
+        if token == Server.syncToken {
+            // The fsync finished: the batch's end releases its output (`completeSync`, which
+            // empties the pipe). A byte left without a job would keep epoll ready: drop it.
+            if syncWorker?.isRunning == false { syncWorker?.drainWake() }
+            return
+        }
         let listenerIndex = UInt64.max - token
         if listenerIndex < UInt64(listeners.count) {
             acceptAll(listener: Int(listenerIndex), now: now)
