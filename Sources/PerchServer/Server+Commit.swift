@@ -14,7 +14,7 @@ extension Server {
     /// next commit. Everything else keeps being served.
     ///
     /// The fsync itself runs on the sync worker when there is one: the connections waiting
-    /// for it stay touched and unflushed (`heldForSync`) until `completeSync`.
+    /// for it stay touched and unflushed until `completeSync`.
     func commitStore(now: Timestamp) {
         defer { durableAcks.removeAll(keepingCapacity: true) }
         applyDurableChanges()
@@ -24,7 +24,9 @@ extension Server {
         do {
             if try store.writeCommit(now: now) {
                 if let syncWorker {
-                    heldForSync = durableAcks
+                    // Closed if the fsync fails: only acknowledgements of this round's changes
+                    // (as when the commit runs here); the others just wait for it.
+                    heldForSync = pending ? durableAcks : []
                     let store = self.store
                     syncWorker.start {
                         do throws(StoreError) { try store.syncCommit() } catch { return error }

@@ -91,7 +91,8 @@ public final class Server: @unchecked Sendable {
     var storeFailing = false
     /// Runs the store's fsync off the loop (when the store keeps data; `Server+Commit`).
     var syncWorker: SyncWorker?
-    /// The connections whose output waits for the fsync in flight.
+    /// The connections closed if the fsync in flight fails: those sent a packet awaiting
+    /// the commit of changes it writes.
     var heldForSync: [ConnectionID] = []
 
     /// A server with the store `configuration` asks for: a `FileStore` in
