@@ -16,9 +16,9 @@ extension Broker {
             transmit(delivery, packetID: nil, dup: false, to: connection, session: handle)
             return
         }
-        noteDurable(handle)
         if sessions[handle].connection != nil && sessions[handle].queue.isEmpty
             && sessions[handle].inflight.count < sessions[handle].window {
+            noteDurable(handle)
             start(delivery, session: handle)
         } else {
             enqueue(delivery, session: handle) // [MQTT-3.1.2-5] [v5 MQTT-3.3.4-9]
@@ -32,8 +32,9 @@ extension Broker {
             && queue.bytes + delivery.message.payload.count > configuration.maxQueuedBytes
         guard !fullByCount && !fullByBytes else {
             statisticsStorage.droppedMessages += 1
-            return
+            return // nothing changed: no new image of the session to write
         }
+        noteDurable(handle)
         sessions[handle].queue.append(delivery)
     }
 

@@ -107,6 +107,28 @@ struct DeliveryTests {
         #expect(delivered == [bytes("1"), bytes("2"), bytes("3")])
     }
 
+    @Test("[v311 interp] a message dropped at a full queue changes nothing durable: no new session image")
+    func droppedChangesNothingDurable() {
+        var config = BrokerConfiguration()
+        config.maxQueuedMessages = 2
+        let h = BrokerHarness(configuration: config)
+        let s = h.connected("s", cleanStart: false)
+        h.subscribe(s, "t", qos: .atLeastOnce)
+        h.drop(s)
+        let p = h.connected("p")
+        var images: [BrokerAction] = []
+        h.broker.takeDurableChanges(into: &images)
+        for i in 1...2 { h.publish(p, "t", "\(i)", qos: .atLeastOnce, id: UInt16(i)) }
+        images.removeAll()
+        h.broker.takeDurableChanges(into: &images)
+        #expect(images.count == 1, "the queued messages change the offline session")
+        h.publish(p, "t", "3", qos: .atLeastOnce, id: 3)
+        images.removeAll()
+        h.broker.takeDurableChanges(into: &images)
+        #expect(images.isEmpty, "the dropped one does not")
+        #expect(h.broker.statistics.droppedMessages == 1)
+    }
+
     @Test("[v311 interp] queue bounded by max_queued_bytes")
     func queueBytesBound() {
         var config = BrokerConfiguration()
