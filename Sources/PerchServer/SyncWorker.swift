@@ -25,6 +25,8 @@ final class SyncWorker: @unchecked Sendable {
     /// A job was started and not finished yet (loop only).
     private(set) var isRunning = false
 
+    /// The thread's hold on the worker: `serve` keeps it alive while it runs, so the
+    /// owner ends the thread with `stop()` (the server does at shutdown).
     private final class Body {
         unowned let worker: SyncWorker
         init(_ worker: SyncWorker) { self.worker = worker }
@@ -50,8 +52,7 @@ final class SyncWorker: @unchecked Sendable {
         }, body.toOpaque())
         guard status == 0 else {
             body.release()
-            close(fds[0])
-            close(fds[1])
+            // Fully initialised: deinit runs and closes the pipe.
             throw ServerError("could not start the fsync thread (error \(status))")
         }
         thread = handle
