@@ -20,7 +20,12 @@ extension Server {
         applyDurableChanges()
         let pending = store.hasPendingChanges
         if pending { flushUncommitted(now: now) }
-        defer { for warning in store.takeWarnings() { logger.warning("Persistence: \(warning)") } }
+        defer {
+            // While the worker's fsync runs the store is not touched; `completeSync` logs them.
+            if syncWorker?.isRunning != true {
+                for warning in store.takeWarnings() { logger.warning("Persistence: \(warning)") }
+            }
+        }
         do {
             if try store.writeCommit(now: now) {
                 if let syncWorker {

@@ -21,7 +21,8 @@ import PerchStore
 ///        └◀── EPOLLOUT while output pends ── one sendmsg per touched connection
 ///
 /// A timer source fires `.tick` at `broker.nextDeadline`. Everything runs on `queue`; no
-/// locks in the loop (the sync worker hands over one fsync at a time under a mutex). Call `start()` once, before the server is shared; afterwards talk to it only
+/// locks in the loop (the sync worker hands over one fsync at a time under a mutex). Call
+/// `start()` once, before the server is shared; afterwards talk to it only
 /// through `shutdown(completion:)` and `handleSignals(completion:)`.
 ///
 /// The state touched per packet is `@exclusivity(unchecked)`: it is confined to `queue`, and
@@ -161,7 +162,11 @@ public final class Server: @unchecked Sendable {
         if store.location != nil {
             do throws(ServerError) {
                 let worker = try SyncWorker()
-                epoll.update(Epoll.add, worker.wakeFD, mask: Epoll.readable, token: Server.syncToken)
+                // Without its wake-up in the epoll set an idle loop would hold acks forever.
+                guard epoll.update(Epoll.add, worker.wakeFD, mask: Epoll.readable, token: Server.syncToken) else {
+                    worker.stop()
+                    throw .system("epoll_ctl (fsync wake-up pipe)")
+                }
                 syncWorker = worker
             } catch {
                 logger.warning("Persistence: \(error); fsyncs run on the loop")
