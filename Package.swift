@@ -3,7 +3,9 @@ import PackageDescription
 
 // Module picture (see ../shared/DESIGN.md): nothing points upward.
 //   PerchCodec  <- PerchBroker <- PerchStore <- PerchServer <- perch
+//   COpenSSL    <- PerchStreams (TLS, WebSocket byte layers) <- PerchServer
 // Codec, broker and server use the standard library, Dispatch and Glibc only (no Foundation).
+// OpenSSL 3 comes from Debian's libssl-dev and is linked dynamically.
 let package = Package(
     name: "Perch",
     products: [
@@ -20,10 +22,12 @@ let package = Package(
         .target(name: "PerchCodec"),
         .target(name: "PerchBroker", dependencies: ["PerchCodec"]),
         .target(name: "PerchStore", dependencies: ["PerchBroker", "PerchCodec"], exclude: ["FORMAT.md"]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .target(name: "PerchStreams", dependencies: ["COpenSSL"]),
         .target(
             name: "PerchServer",
             dependencies: [
-                "PerchCodec", "PerchBroker", "PerchStore",
+                "PerchCodec", "PerchBroker", "PerchStore", "PerchStreams",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -36,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchBrokerTests", dependencies: ["PerchBroker", "PerchCodec", "PerchTestKit"]),
+        .testTarget(name: "PerchStreamsTests", dependencies: ["PerchStreams", "COpenSSL", "PerchTestKit"]),
         .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchCrashTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(

@@ -1,0 +1,27 @@
+// Debian's OpenSSL 3 (libssl-dev), linked dynamically. The few OpenSSL "functions" that are
+// macros (SSL_CTX_set_mode, SSL_CTX_set_min_proto_version, ...) get static inline wrappers
+// here so that Swift can call them.
+#ifndef PERCH_COPENSSL_SHIM_H
+#define PERCH_COPENSSL_SHIM_H
+#include <openssl/ssl.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/pem.h>
+#include <openssl/bio.h>
+
+static inline long perch_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+static inline long perch_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }
+static inline int perch_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return (int)SSL_CTX_set_min_proto_version(ctx, version);
+}
+static inline long perch_SSL_CTX_set_options(SSL_CTX *ctx, long options) { return (long)SSL_CTX_set_options(ctx, (uint64_t)options); }
+static inline int perch_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { return (int)SSL_set_tlsext_host_name(ssl, name); }
+static inline long perch_BIO_pending(BIO *bio) { return (long)BIO_pending(bio); }
+static inline int perch_SSL_CTX_set_ex_data(SSL_CTX *ctx, int index, void *data) { return SSL_CTX_set_ex_data(ctx, index, data); }
+static inline int perch_SSL_CTX_get_ex_new_index(void) { return SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+static inline int perch_BIO_set_mem_eof_return(BIO *bio, int value) { return (int)BIO_set_mem_eof_return(bio, value); }
+
+#endif
