@@ -17,6 +17,7 @@ extension Broker {
     /// reported the connection gone).
     func close(_ id: ConnectionID, will disposition: WillDisposition, notify: Bool, sessionContinues: Bool = false) {
         guard let connection = connections.removeValue(forKey: id) else { return }
+        if !contexts.isEmpty { contexts[id] = nil }
         if notify { out.append(.close(id)) }
         guard let client = connection.client else { return }
         statisticsStorage.connectedClients -= 1
@@ -130,5 +131,6 @@ extension Broker {
             out.append(.close(id))
         }
         connections.removeAll()
+        contexts.removeAll()
     }
 }

@@ -4,6 +4,18 @@ import PerchCodec
 /// session continuation, CONNACK.
 extension Broker {
     func accept(_ connect: Connect, on id: ConnectionID) {
+        var connect = connect
+        if let context = contexts[id], context.policy.usernameFromIdentity {
+            // The certificate or PSK identity is the User Name, and the credential: the
+            // CONNECT's own User Name and Password are replaced (mosquitto's
+            // use_identity_as_username). No identity: refused as a bad user name.
+            guard let identity = context.identity else {
+                refuse(id, reason: .badUserNameOrPassword, connect: connect)
+                return
+            }
+            connect.username = identity
+            connect.password = nil
+        }
         if let reason = refusal(of: connect) {
             refuse(id, reason: reason, connect: connect)
             return

@@ -103,7 +103,8 @@ extension Broker {
             statisticsStorage.droppedMessages += 1
             return false
         }
-        var topic = delivery.message.topic.string
+        let sentTopic = unmounted(delivery.message.topic.string, for: connection)
+        var topic = sentTopic
         let newAlias = applyOutboundAlias(to: &topic, properties: &properties, session: handle)
         let publish = Publish(dup: dup, qos: delivery.qos, retain: delivery.retain, topic: topic,
                               packetID: packetID, properties: properties, payload: delivery.message.payload)
@@ -111,7 +112,7 @@ extension Broker {
             statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
             return false
         }
-        if let newAlias { sessions[handle].outboundAliases[delivery.message.topic.string] = newAlias }
+        if let newAlias { sessions[handle].outboundAliases[sentTopic] = newAlias }
         statisticsStorage.messagesSent += 1
         send(.publish(publish), to: connection)
         return true

@@ -26,6 +26,9 @@ public final class Broker {
     /// Publish / subscribe authorisation; nil allows everything.
     let authorizer: (any Authorizer)?
     @exclusivity(unchecked) var connections = ConnectionMap()
+    /// Listener policy and transport identity of the connections whose policy is not the
+    /// default (`ListenerPolicy`); empty on a broker without such listeners.
+    @exclusivity(unchecked) var contexts: [ConnectionID: ConnectionContext] = [:]
     @exclusivity(unchecked) var sessions = SessionTable()
     @exclusivity(unchecked) var tree = TopicTree()
     @exclusivity(unchecked) var retained = RetainedIndex()
@@ -63,8 +66,9 @@ public final class Broker {
         swap(&out, &actions)
         defer { swap(&out, &actions) }
         switch event {
-        case .opened(let id): opened(id)
-        case .packet(let id, let packet): received(packet, on: id)
+        case .opened(let id, let policy): opened(id, policy: policy)
+        case .identified(let id, let identity): contexts[id]?.identity = identity
+        case .packet(let id, let packet): received(mounted(packet, on: id), on: id)
         case .malformed(let id, let error): malformed(error, on: id)
         case .closed(let id): lost(id)
         case .tick: fireDueTimers()
@@ -88,8 +92,9 @@ public final class Broker {
 
     func send(_ packet: Packet, to id: ConnectionID) { out.append(.send(id, packet)) }
 
-    private func opened(_ id: ConnectionID) {
+    private func opened(_ id: ConnectionID, policy: ListenerPolicy) {
         connections[id] = Connection()
+        if !policy.isDefault { contexts[id] = ConnectionContext(policy: policy) }
         schedule(.connectTimeout(id), at: now.adding(seconds: configuration.connectTimeout))
     }
 

@@ -2,8 +2,13 @@ import PerchCodec
 
 /// What the transport tells the broker. Every event comes with `now`.
 public enum BrokerEvent: Sendable {
-    /// A TCP connection was accepted. The broker starts its CONNECT timer.
-    case opened(ConnectionID)
+    /// A connection was accepted on a listener with `policy`. The broker starts its
+    /// CONNECT timer (which also bounds a TLS or WebSocket handshake below MQTT).
+    case opened(ConnectionID, ListenerPolicy = ListenerPolicy())
+    /// The transport established the peer's identity below MQTT (a TLS client
+    /// certificate's CN or subject, a PSK identity), on a listener whose policy takes the
+    /// User Name from it; nil: the peer presented none (its CONNECT will be refused).
+    case identified(ConnectionID, String?)
     /// One decoded packet from a connection, in arrival order.
     case packet(ConnectionID, Packet)
     /// Bytes from a connection that could not be decoded; the broker picks the reaction

@@ -52,11 +52,11 @@ public final class BrokerHarness {
         }
     }
 
-    /// A new connection (`.opened`).
-    public func open() -> ConnectionID {
+    /// A new connection (`.opened`) on a listener with `policy`.
+    public func open(policy: ListenerPolicy = ListenerPolicy()) -> ConnectionID {
         let id = ConnectionID(nextConnection)
         nextConnection += 1
-        handle(.opened(id))
+        handle(.opened(id, policy))
         return id
     }
 
