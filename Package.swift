@@ -35,8 +35,8 @@ let package = Package(
             name: "perch",
             dependencies: ["PerchServer", .product(name: "Logging", package: "swift-log")]
         ),
-        .executableTarget(name: "perch-bench", dependencies: ["PerchCodec"]),
-        .target(name: "PerchTestKit", dependencies: ["PerchCodec", "PerchBroker"]),
+        .executableTarget(name: "perch-bench", dependencies: ["PerchCodec", "PerchStreams"]),
+        .target(name: "PerchTestKit", dependencies: ["PerchCodec", "PerchBroker", "PerchStreams"]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchBrokerTests", dependencies: ["PerchBroker", "PerchCodec", "PerchTestKit"]),
@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(
             name: "PerchServerTests",
             dependencies: [
-                "PerchServer", "PerchCodec", "PerchTestKit",
+                "PerchServer", "PerchCodec", "PerchTestKit", "PerchStreams",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -24,4 +24,12 @@ static inline int perch_SSL_CTX_set_ex_data(SSL_CTX *ctx, int index, void *data)
 static inline int perch_SSL_CTX_get_ex_new_index(void) { return SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
 static inline int perch_BIO_set_mem_eof_return(BIO *bio, int value) { return (int)BIO_set_mem_eof_return(bio, value); }
 
+static inline long perch_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }
+static inline unsigned long perch_XN_FLAG_RFC2253(void) { return XN_FLAG_RFC2253; }
+static inline long perch_SSL_OP_NO_TICKET(void) { return (long)SSL_OP_NO_TICKET; }
+static inline long perch_SSL_OP_NO_RENEGOTIATION(void) { return (long)SSL_OP_NO_RENEGOTIATION; }
+static inline int perch_SSL_set1_host(SSL *ssl, const char *host) { return SSL_set1_host(ssl, host); }
+static inline long perch_BIO_get_mem_max(BIO *bio) { BUF_MEM *m = NULL; BIO_get_mem_ptr(bio, &m); return m ? (long)m->max : 0; }
+static inline int perch_SSL_CTX_set_max_send_fragment(SSL_CTX *ctx, long m) { return (int)SSL_CTX_set_max_send_fragment(ctx, m); }
+
 #endif

@@ -52,6 +52,8 @@ extension Broker {
             connectExpiryWasZero: (connect.properties.sessionExpiryInterval ?? 0) == 0,
             authenticationMethod: authentication?.method, username: connect.username)
         statisticsStorage.connectedClients += 1
+        out.append(.accepted(id, AcceptedClient(clientID: clientID, username: connect.username, version: connect.version,
+                                                cleanStart: connect.cleanStart, keepAlive: connect.keepAlive)))
         var properties = connackProperties(connect, clientID: clientID, assigned: assigned, keepAlive: keepAlive)
         properties.authenticationMethod = authentication?.method // [v5 MQTT-4.12.0-5] [v5 MQTT-4.12.0-6]
         properties.authenticationData = authentication?.data

@@ -26,6 +26,7 @@ extension Broker {
             violation(error.reason, on: id)
             return
         }
+        if let version = error.connectVersion { out.append(.connecting(id, version: version, clientID: "")) }
         // Before CONNACK no DISCONNECT may be sent [v5 MQTT-3.14.0-1].
         if error.reason == .unsupportedProtocolVersion {
             refuse(id, reason: .unsupportedProtocolVersion) // [v311 MQTT-3.1.2-2] [v5 MQTT-3.1.2-2]

@@ -110,6 +110,7 @@ public final class Broker {
                 closeSilently(id) // first packet must be CONNECT: [v311 MQTT-4.8.0-1] [v5 MQTT-4.13.1-1]
                 return
             }
+            out.append(.connecting(id, version: connect.version, clientID: connect.clientID))
             accept(connect, on: id)
             return
         }

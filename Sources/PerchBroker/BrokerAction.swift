@@ -6,7 +6,15 @@ import PerchCodec
 /// flushes the output: acknowledgements that promise durability never reach a client
 /// before the state they promise is committed (DESIGN.md, "Durability").
 public enum BrokerAction: Sendable {
+    /// The connection's CONNECT was read (or a malformed one far enough to know its
+    /// level): from now on decode and encode its packets as `version`. Emitted before any
+    /// answer to that CONNECT, so the transport frames the rest of the same read right.
+    /// `clientID` is the CONNECT's (possibly empty), for logs.
+    case connecting(ConnectionID, version: ProtocolVersion, clientID: String)
+    /// The CONNECT was accepted; its CONNACK follows. Who the client is, for the log.
+    case accepted(ConnectionID, AcceptedClient)
     /// Encode `packet` for the connection's version and queue it for the next flush.
+    /// `packet.awaitsCommit` says whether it may leave before the batch's commit.
     case send(ConnectionID, Packet)
     /// Flush what is queued for the connection, then close it. The broker has finished
     /// with the connection when it emits this (Will published or discarded, session kept
@@ -29,4 +37,32 @@ public enum StoreChange: Sendable {
     case session(DurableSession)
     /// The session of a client id ended (or stopped being persistent): forget it.
     case sessionEnded(String)
+}
+
+/// An accepted client as the transport logs it (mosquitto's connect line).
+public struct AcceptedClient: Sendable, Hashable {
+    /// The client id, assigned by the broker when the CONNECT's was empty.
+    public var clientID: String
+    /// The User Name the broker accepted (the CONNECT's, or the transport's identity).
+    public var username: String?
+    public var version: ProtocolVersion
+    public var cleanStart: Bool
+    /// The keep alive the client asked for, in seconds.
+    public var keepAlive: UInt16
+}
+
+extension Packet {
+    /// Whether the packet may only leave after the batch's commit: acknowledgements that
+    /// promise durable state (PUBACK, PUBREC, SUBACK, CONNACK, UNSUBACK, and PUBCOMP, which
+    /// frees an id the client may reuse), and QoS 1/2 PUBLISH and PUBREL, whose flow state
+    /// must be on disk before the client sees them (else a restart could redeliver a QoS 2
+    /// message the client already released). The broker's rule, which the transport
+    /// applies to every `.send` (DESIGN.md, "Durability").
+    public var awaitsCommit: Bool {
+        switch self {
+        case .puback, .pubrec, .pubrel, .pubcomp, .suback, .unsuback, .connack: return true
+        case .publish(let publish): return publish.qos != .atMostOnce
+        case .connect, .subscribe, .unsubscribe, .pingreq, .pingresp, .disconnect, .auth: return false
+        }
+    }
 }

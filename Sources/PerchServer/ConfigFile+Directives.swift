@@ -1,6 +1,7 @@
 extension ConfigFile {
     /// Applies one directive (`self.directive`) with its arguments.
     mutating func apply(_ args: [String]) throws(ConfigError) {
+        if try applyListenerDirective(args) { return }
         switch directive {
         case "listener": try listener(args)
         case "port":
@@ -15,7 +16,12 @@ extension ConfigFile {
         case "persistence_compaction_bytes":
             configuration.persistenceCompactionBytes = try integer(args, 1...Int(Int32.max))
         case "autosave_interval": configuration.autosaveInterval = Int64(try integer(args, 0...Int(Int32.max)))
-        case "max_connections": configuration.maxConnections = try integer(args, -1...Int(Int32.max))
+        case "max_connections":
+            // After a listener line it is that listener's (as in mosquitto), before any the whole broker's.
+            let limit = try integer(args, -1...Int(Int32.max))
+            if sections.isEmpty { configuration.maxConnections = limit } else { try forSection { $0.maxConnections = limit } }
+        case "psk_file": pskFile = (try single(args), line)
+        case "websockets_headers_size": configuration.websocketsHeadersSize = try integer(args, 0...65535)
         case "max_inflight_messages": configuration.broker.maxInflightMessages = try integer(args, 0...65535)
         case "max_queued_messages": configuration.broker.maxQueuedMessages = try integer(args, 0...Int(Int32.max))
         case "max_queued_bytes": configuration.broker.maxQueuedBytes = try integer(args, 0...Int(Int32.max))
@@ -40,31 +46,6 @@ extension ConfigFile {
                 throw error("not implemented by Perch yet")
             }
             throw error("unknown directive")
-        }
-    }
-
-    mutating func listener(_ args: [String]) throws(ConfigError) {
-        guard args.count == 1 || args.count == 2 else { throw error("expected PORT [ADDRESS]") }
-        let port = try self.port(args[0])
-        if args.count == 2 {
-            guard Address.isNumeric(args[1]) || args[1] == "localhost" else {
-                throw error("'\(args[1])' is not a numeric IPv4 or IPv6 address")
-            }
-        }
-        addListeners(port: port, address: args.count == 2 ? args[1] : nil)
-    }
-
-    /// No address: every interface, IPv4 and IPv6 (as mosquitto). `localhost`: both loopbacks.
-    mutating func addListeners(port: UInt16, address: String?) {
-        sawListener = true
-        let addresses: [String]
-        switch address {
-        case nil: addresses = ["0.0.0.0", "::"]
-        case "localhost": addresses = ["127.0.0.1", "::1"]
-        case let address?: addresses = [address]
-        }
-        for address in addresses {
-            configuration.listeners.append(ServerConfiguration.Listener(address: address, port: port))
         }
     }
 

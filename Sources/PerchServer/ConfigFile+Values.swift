@@ -33,7 +33,7 @@ extension ConfigFile {
 
     /// Directives mosquitto 2 knows that Perch does not implement yet.
     static func isMosquittoDirective(_ name: String) -> Bool {
-        let prefixes = ["auth_opt_", "plugin_opt_", "bridge_", "remote_", "local_", "websockets_", "ciphers"]
+        let prefixes = ["auth_opt_", "plugin_opt_", "bridge_", "remote_", "local_", "websockets_"]
         return mosquittoDirectives.contains(name) || prefixes.contains { name.hasPrefix($0) }
     }
 

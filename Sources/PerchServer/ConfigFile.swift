@@ -24,6 +24,10 @@ public struct ConfigFile {
     var logTypes: Set<LogType>?
     /// The line of the last `redirect`, for the check that a `server_reference` goes with it.
     var redirectLine = 0
+    /// The `listener` sections so far (ConfigFile+Listeners).
+    var sections: [Section] = []
+    /// `psk_file` and the line that named it; read when the file ends.
+    var pskFile: (path: String, line: Int)?
 
     init(file: String) {
         self.file = file
@@ -62,6 +66,7 @@ public struct ConfigFile {
             // mosquitto 2 with no listener: localhost only, anonymous allowed.
             configuration.listeners = ServerConfiguration().listeners
         }
+        try finishTLS()
         configuration.broker.allowAnonymous = allowAnonymous ?? !sawListener
         if let logTypes { configuration.logLevel = LogType.level(of: logTypes) }
         return configuration

@@ -1,11 +1,14 @@
 import PerchBroker
 import PerchCodec
+import PerchStreams
 
-/// The transport's view of one accepted TCP connection: its socket, its framer, the
-/// protocol version once CONNECT was decoded, and the output waiting to be written.
+/// The transport's view of one accepted connection: its socket, its stream layers (TLS,
+/// WebSocket; nil for plain MQTT), its framer, the protocol version once CONNECT was
+/// decoded, and the output waiting to be written.
 ///
-/// Idle connections hold no buffers: `output` is released once it has been written, and
-/// the framer keeps bytes only while a packet is incomplete.
+/// Idle connections hold no buffers: `output` is released once it has been written, the
+/// framer keeps bytes only while a packet is incomplete, and the stream layers' MQTT
+/// output (`stream.pending`) only until the batch's end seals it into `output`.
 struct Connection {
     /// Where the connection is in its life, as far as the transport is concerned.
     enum State {
@@ -21,13 +24,17 @@ struct Connection {
     /// `address:port` of the peer, for logs.
     let peer: String
     var decoder: FrameDecoder
-    /// Bytes to write; `output[outputStart...]` is still pending.
+    /// TLS and WebSocket layers between the socket and `decoder`; nil for plain MQTT.
+    let stream: StreamStack?
+    /// Bytes to write (after the stream layers); `output[outputStart...]` is still pending.
     var output: [UInt8] = []
     var outputStart = 0
     /// QoS 0 PUBLISH packets dropped because the peer did not read fast enough.
     var droppedPublishes = 0
     /// From CONNECT, for `connection_messages` (only kept when they are on).
     var clientID: String?
+    /// The User Name for the connect line (the CONNECT's, or the TLS / PSK identity).
+    var username: String?
     /// For a `.closing` connection whose peer does not take its last bytes: when to give up.
     var closeDeadline: Timestamp? {
         get { closeDeadlineRaw == Connection.never ? nil : Timestamp(milliseconds: closeDeadlineRaw) }
@@ -43,6 +50,8 @@ struct Connection {
     private var closeDeadlineRaw = Connection.never
     private var congestionDeadlineRaw = Connection.never
     let fd: Int32
+    /// The index of the listener that accepted it.
+    let listener: UInt16
     /// The interest mask currently registered with epoll.
     var registeredMask: UInt32
     var keepAlive: UInt16 = 0
@@ -58,23 +67,31 @@ struct Connection {
     var version: ProtocolVersion?
     /// Whether the connection is in this batch's list of connections to flush.
     var touched = false
+    /// Whether its TLS identity was handed to the broker (`.identified`).
+    var identified = false
 
     /// The raw value of an absent deadline (no clock reads this far in the past).
     private static let never = Int64.min
 
-    init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32) {
+    init(id: ConnectionID, fd: Int32, peer: String, maximumPacketSize: UInt32, mask: UInt32,
+         listener: UInt16 = 0, stream: StreamStack? = nil) {
         self.id = id
         self.fd = fd
+        self.listener = listener
+        self.stream = stream
         self.peer = peer
         self.decoder = FrameDecoder(maximumPacketSize: maximumPacketSize)
         self.registeredMask = mask
     }
 
-    var pendingOutput: Int { output.count - outputStart }
+    /// Bytes waiting to go out: written-through output plus MQTT bytes not sealed yet.
+    var pendingOutput: Int { output.count - outputStart + (stream?.pending.count ?? 0) }
+    /// Bytes ready for the socket (sealed by the stream layers).
+    var pendingWire: Int { output.count - outputStart }
 
     /// The epoll interest this connection needs now: input while open, output while pending.
     var wantedMask: UInt32 {
-        (state == .open && !inputPaused ? Epoll.readable : 0) | (pendingOutput > 0 ? Epoll.writable : 0)
+        (state == .open && !inputPaused ? Epoll.readable : 0) | (pendingWire > 0 ? Epoll.writable : 0)
     }
 
     /// `p2, c1, k60` as mosquitto logs it (p1 = 3.1, p2 = 3.1.1, p5 = 5.0).
@@ -85,6 +102,7 @@ struct Connection {
         case .v311, nil: p = 2
         case .v5: p = 5
         }
-        return "p\(p), c\(cleanStart ? 1 : 0), k\(keepAlive)"
+        let user = username.map { ", u'\($0)'" } ?? ""
+        return "p\(p), c\(cleanStart ? 1 : 0), k\(keepAlive)\(user)"
     }
 }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import Logging
 import PerchBroker
+import PerchStreams
 
 extension Server {
     /// Accepts every pending connection of one listener (until EAGAIN).
@@ -14,50 +15,54 @@ extension Server {
             case .success(nil):
                 return
             case .success(let (fd, address)?):
-                guard connections.count < connectionLimit else {
+                let peer = listeners[index].configuration.unixSocketPath ?? address.description
+                let own = listeners[index].configuration.maxConnections
+                guard connections.count < connectionLimit, own < 0 || listeners[index].connections < own else {
                     close(fd)
-                    logger.notice("Refused connection from \(address.description): connection limit \(self.connectionLimit) reached")
+                    let limit = connections.count < connectionLimit ? own : connectionLimit
+                    logger.notice("Refused connection from \(peer) on \(listeners[index].name): connection limit \(limit) reached")
                     continue
                 }
-                open(fd: fd, peer: address.description, epoll: epoll, now: now)
+                open(fd: fd, peer: peer, listener: index, epoll: epoll, now: now)
             case .failure(let error):
                 // A connection that died in the backlog (ECONNABORTED, EPROTO) only costs
                 // that connection; out of descriptors or memory pauses accepting.
                 guard error.isResourceShortage else { continue }
                 logger.warning("\(listeners[index].name): \(error)")
-                pauseListeners()
+                listeners.pause(epoll: epoll)
                 return
             }
         }
     }
 
-    func open(fd: Int32, peer: String, epoll: Epoll, now: Timestamp) {
+    func open(fd: Int32, peer: String, listener index: Int, epoll: Epoll, now: Timestamp) {
         let maxPacket = configuration.broker.maxPacketSize == 0 ? 268_435_460 : configuration.broker.maxPacketSize
+        let stream = makeStream(listener: index)
         let id = connections.insert { id in
-            Connection(id: id, fd: fd, peer: peer, maximumPacketSize: maxPacket, mask: Epoll.readable)
+            Connection(id: id, fd: fd, peer: peer, maximumPacketSize: maxPacket, mask: Epoll.readable,
+                       listener: UInt16(index), stream: stream)
         }
+        listeners[index].connections += 1
         epoll.update(Epoll.add, fd, mask: Epoll.readable, token: id.rawValue)
         if configuration.connectionMessages {
-            logger.notice("New connection from \(peer)")
+            let port = listeners[index].port
+            logger.notice("New connection from \(peer) on \(port == 0 ? listeners[index].name : "port \(port)").")
         }
-        broker.handle(.opened(id), now: now, into: &actions)
+        broker.handle(.opened(id, listeners[index].configuration.policy), now: now, into: &actions)
     }
 
-    /// Out of descriptors (EMFILE) or another accept failure: stop watching the listeners
-    /// until a connection closes, instead of spinning on a level-triggered listener.
-    func pauseListeners() {
-        guard !listenersPaused, let epoll else { return }
-        listenersPaused = true
-        for (index, listener) in listeners.enumerated() {
-            epoll.update(Epoll.modify, listener.fd, mask: 0, token: UInt64.max - UInt64(index))
-        }
+    /// The stream layers a connection of listener `index` speaks through; nil for plain MQTT.
+    func makeStream(listener index: Int) -> StreamStack? {
+        let listener = listeners[index]
+        let webSocket = listener.configuration.protocol == .websockets
+            ? WebSocketServer(maxHandshakeBytes: configuration.websocketsHeadersSize) : nil
+        let tls = listener.tls.map { TLSSession(context: $0) }
+        guard tls != nil || webSocket != nil else { return nil }
+        return StreamStack(tls: tls, webSocket: webSocket)
     }
 
     func resumeListeners() {
-        guard listenersPaused, let epoll else { return }
-        listenersPaused = false
-        for (index, listener) in listeners.enumerated() {
-            epoll.update(Epoll.modify, listener.fd, mask: Epoll.readable, token: UInt64.max - UInt64(index))
-        }
+        guard listeners.paused, let epoll else { return }
+        listeners.resume(epoll: epoll)
     }
 }

@@ -16,7 +16,7 @@ extension Server {
             if completeSync(now: now) { flushTouched(now: now) }
             applyActions(now: now)
             commitStore(now: now)
-            if syncWorker?.isRunning != true { flushTouched(now: now) }
+            if commit.syncWorker?.isRunning != true { flushTouched(now: now) }
         } while !actions.isEmpty
         rearmTimer(now: now)
     }
@@ -30,10 +30,12 @@ extension Server {
             i += 1
             switch action {
             case .send(let id, let packet):
-                if packet.awaitsCommit { durableAcks.append(id) }
+                if packet.awaitsCommit { commit.durableAcks.append(id) }
                 enqueue(packet, to: id, now: now)
             case .close(let id): markClosed(id)
             case .persist(let change): store.apply(change)
+            case .accepted(let id, let client): noteAccepted(client, on: id)
+            case .connecting: break // taken as it was emitted (Server+Read, noteNewActions)
             }
         }
         actions.removeAll(keepingCapacity: true)
@@ -59,9 +61,12 @@ extension Server {
             droppedPublishes += 1
             return
         }
-        if case .connack(let ack) = packet { noteConnAck(ack, at: index) }
         let version = connections[position: index].version ?? .v311
-        packet.encode(version: version, into: &connections[position: index].output)
+        if let stream = connections[position: index].stream {
+            packet.encode(version: version, into: &stream.pending) // sealed once, at the flush
+        } else {
+            packet.encode(version: version, into: &connections[position: index].output)
+        }
         if connections[position: index].pendingOutput > configuration.outputHardLimit {
             logger.notice("Client \(describe(connections[position: index])) disconnected: output limit exceeded")
             closeSocket(id, reason: nil, now: now)
@@ -71,13 +76,17 @@ extension Server {
         touch(id)
     }
 
-    func noteConnAck(_ ack: ConnAck, at index: Int) {
-        guard !ack.reason.isFailure else { return }
+    /// A CONNECT was accepted: the client counts as connected, logged in mosquitto's words.
+    func noteAccepted(_ client: AcceptedClient, on id: ConnectionID) {
+        guard let index = connections.index(forKey: id) else { return }
         connections[position: index].connected = true
         guard configuration.connectionMessages else { return }
-        if let assigned = ack.properties.assignedClientIdentifier { connections[position: index].clientID = assigned }
+        connections[position: index].clientID = client.clientID
+        connections[position: index].username = client.username
+        connections[position: index].cleanStart = client.cleanStart
+        connections[position: index].keepAlive = client.keepAlive
         let connection = connections[position: index]
-        logger.notice("New client connected from \(connection.peer) as \(connection.clientID ?? "") (\(connection.connectSummary))")
+        logger.notice("New client connected from \(connection.peer) as \(client.clientID) (\(connection.connectSummary)).")
     }
 
     func touch(_ id: ConnectionID) {

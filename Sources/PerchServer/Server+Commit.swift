@@ -16,22 +16,22 @@ extension Server {
     /// The fsync itself runs on the sync worker when there is one: the connections waiting
     /// for it stay touched and unflushed until `completeSync`.
     func commitStore(now: Timestamp) {
-        defer { durableAcks.removeAll(keepingCapacity: true) }
+        defer { commit.durableAcks.removeAll(keepingCapacity: true) }
         applyDurableChanges()
         let pending = store.hasPendingChanges
         if pending { flushUncommitted(now: now) }
         defer {
             // While the worker's fsync runs the store is not touched; `completeSync` logs them.
-            if syncWorker?.isRunning != true {
+            if commit.syncWorker?.isRunning != true {
                 for warning in store.takeWarnings() { logger.warning("Persistence: \(warning)") }
             }
         }
         do {
             if try store.writeCommit(now: now) {
-                if let syncWorker {
+                if let syncWorker = commit.syncWorker {
                     // Closed if the fsync fails: only acknowledgements of this round's changes
                     // (as when the commit runs here); the others just wait for it.
-                    heldForSync = pending ? durableAcks : []
+                    commit.heldForSync = pending ? commit.durableAcks : []
                     let store = self.store
                     syncWorker.start {
                         do throws(StoreError) { try store.syncCommit() } catch { return error }
@@ -44,16 +44,16 @@ extension Server {
             }
             commitSucceeded()
         } catch {
-            commitFailed(error, closing: pending ? durableAcks : [], now: now)
+            commitFailed(error, closing: pending ? commit.durableAcks : [], now: now)
         }
     }
 
     /// Waits for the fsync in flight, if any; returns whether one was waited for. When it
     /// failed, the connections it held are closed with their output unflushed.
     func completeSync(now: Timestamp) -> Bool {
-        guard let syncWorker, let outcome = syncWorker.finish() else { return false }
-        let held = heldForSync
-        heldForSync.removeAll()
+        guard let syncWorker = commit.syncWorker, let outcome = syncWorker.finish() else { return false }
+        let held = commit.heldForSync
+        commit.heldForSync.removeAll()
         if let error = outcome {
             commitFailed(error, closing: held, now: now)
         } else {
@@ -65,14 +65,14 @@ extension Server {
     }
 
     func commitSucceeded() {
-        guard storeFailing else { return }
-        storeFailing = false
+        guard commit.storeFailing else { return }
+        commit.storeFailing = false
         logger.notice("Persistence: writing works again, durable operations accepted")
     }
 
     func commitFailed(_ error: StoreError, closing held: [ConnectionID], now: Timestamp) {
-        if !storeFailing { logger.error("Persistence: \(error); refusing durable operations until it writes again") }
-        storeFailing = true
+        if !commit.storeFailing { logger.error("Persistence: \(error); refusing durable operations until it writes again") }
+        commit.storeFailing = true
         for id in held where connections[id] != nil {
             closeSocket(id, reason: "disconnected: its acknowledgement could not be made durable", now: now)
         }
@@ -85,7 +85,7 @@ extension Server {
     /// for the disk; the others stay touched and are flushed after the commit.
     func flushUncommitted(now: Timestamp) {
         guard !touched.isEmpty else { return }
-        let held = Set(durableAcks)
+        let held = Set(commit.durableAcks)
         let round = touched
         touched.removeAll(keepingCapacity: true)
         var kept: [ConnectionID] = []
@@ -107,24 +107,4 @@ extension Server {
         broker.takeDurableChanges(into: &changes)
         for case .persist(let change) in changes { store.apply(change) }
     }
-}
-
-extension Packet {
-    /// Whether the packet may only leave after the batch's commit: acknowledgements that
-    /// promise durable state (PUBACK, PUBREC, SUBACK, CONNACK, UNSUBACK, and PUBCOMP, which
-    /// frees an id the client may reuse), and QoS 1/2 PUBLISH and PUBREL, whose flow state
-    /// must be on disk before the client sees them (else a restart could redeliver a QoS 2
-    /// message the client already released). DESIGN.md, "Durability".
-    var awaitsCommit: Bool {
-        switch self {
-        case .puback, .pubrec, .pubrel, .pubcomp, .suback, .unsuback, .connack: return true
-        case .publish(let publish): return publish.qos != .atMostOnce
-        case .connect, .subscribe, .unsubscribe, .pingreq, .pingresp, .disconnect, .auth: return false
-        }
-    }
-}
-
-extension Packet {
-    /// `awaitsCommit`, for the server's tests.
-    package var awaitsCommitForTesting: Bool { awaitsCommit }
 }

@@ -43,12 +43,11 @@ extension Server {
         if token == Server.syncToken {
             // The fsync finished: the batch's end releases its output (`completeSync`, which
             // empties the pipe). A byte left without a job would keep epoll ready: drop it.
-            if syncWorker?.isRunning == false { syncWorker?.drainWake() }
+            if commit.syncWorker?.isRunning == false { commit.syncWorker?.drainWake() }
             return
         }
-        let listenerIndex = UInt64.max - token
-        if listenerIndex < UInt64(listeners.count) {
-            acceptAll(listener: Int(listenerIndex), now: now)
+        if let listener = listeners.index(ofToken: token) {
+            acceptAll(listener: listener, now: now)
             return
         }
         let id = ConnectionID(token)
@@ -60,7 +59,7 @@ extension Server {
         if mask & (Epoll.readable | Epoll.error | Epoll.hangUp) != 0 {
             switch state {
             case .open:
-                // A hang-up or error is read at once (EPOLLHUP is reported even while paused).
+                // A hang-up or error is read at once (EPOLLHUP is reported even while backpressure.paused).
                 guard mask & (Epoll.error | Epoll.hangUp) != 0 || !pauseInputIfHeldBack(id, at: index) else { return }
                 read(id, fd: fd, now: now)
             case .inputStopped, .closing:
@@ -74,16 +73,16 @@ extension Server {
     func read(_ id: ConnectionID, fd: Int32, now: Timestamp) {
         var budget = readBudget
         while budget > 0 {
-            // A batch applied mid-read may have congested a reader: stop, epoll reports us again.
+            // A batch applied mid-read may have backpressure.congested a reader: stop, epoll reports us again.
             if isInputHeldBack, connections[id]?.congestionDeadline == nil { return }
             let wanted = min(readBuffer.count, budget)
             let n = Glibc.read(fd, readBuffer.baseAddress, wanted)
             if n > 0 {
                 budget -= n
                 batchBytes += n
-                guard feed(id, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), now: now) else { return }
+                guard receive(id, UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]), now: now) else { return }
                 if batchBytes >= batchByteLimit {
-                    // Bounded input per batch too, so a congested reader is noticed early.
+                    // Bounded input per batch too, so a backpressure.congested reader is noticed early.
                     finishBatch(now: now)
                     guard connections[id]?.state == .open else { return }
                 }
@@ -115,12 +114,9 @@ extension Server {
                 malformed(id, at: index, error, now: now)
                 return false
             }
-            if case .connect(let connect) = packet, connections[position: index].version == nil {
-                noteConnect(connect, at: index)
-            }
             let firstNew = actions.count
             broker.handle(.packet(id, packet), now: now, into: &actions)
-            markClosing(from: firstNew)
+            noteNewActions(from: firstNew)
             guard connections[position: index].state == .open else { return false }
             if actions.count >= batchActionLimit {
                 // Bounded work per batch: apply and flush now, so that a burst (fan-in, fan-out)
@@ -134,39 +130,36 @@ extension Server {
         }
     }
 
-    /// The version decides how every later packet of the connection is decoded, so it is
-    /// set at once: more packets may follow in the same read.
-    func noteConnect(_ connect: Connect, at index: Int) {
-        connections[position: index].version = connect.version
-        guard configuration.connectionMessages else { return }
-        connections[position: index].clientID = connect.clientID
-        connections[position: index].cleanStart = connect.cleanStart
-        connections[position: index].keepAlive = connect.keepAlive
-    }
-
     func malformed(_ id: ConnectionID, at index: Int, _ error: DecodeError,
                    now: Timestamp) {
-        if connections[position: index].version == nil, let version = error.connectVersion {
-            connections[position: index].version = version
-        }
         connections[position: index].state = .inputStopped
         connections[position: index].decoder = FrameDecoder(maximumPacketSize: connections[position: index].decoder.maximumPacketSize)
         updateInterest(at: index)
         logger.info("Client \(describe(connections[position: index])) sent bad data: \(error)")
         let firstNew = actions.count
         broker.handle(.malformed(id, error), now: now, into: &actions)
-        markClosing(from: firstNew)
+        noteNewActions(from: firstNew)
     }
 
-    /// Connections the broker closed stop reading at once: their later bytes, even from
-    /// the same read, are dropped (MQTT-3.1.4-5 for a refused CONNECT).
-    func markClosing(from start: Int) {
+    /// What the broker said that changes how the rest of the same read is taken: a CONNECT's
+    /// version frames the packets after it; connections the broker closed stop reading at
+    /// once, their later bytes dropped (MQTT-3.1.4-5 for a refused CONNECT).
+    func noteNewActions(from start: Int) {
         var i = start
         while i < actions.count {
-            if case .close(let closed) = actions[i], let index = connections.index(forKey: closed),
-               connections[position: index].state != .closing {
-                connections[position: index].state = .closing
-                updateInterest(at: index)
+            switch actions[i] {
+            case .connecting(let id, let version, let clientID):
+                if let index = connections.index(forKey: id) {
+                    connections[position: index].version = version
+                    if configuration.connectionMessages && !clientID.isEmpty { connections[position: index].clientID = clientID }
+                }
+            case .close(let closed):
+                if let index = connections.index(forKey: closed), connections[position: index].state != .closing {
+                    connections[position: index].state = .closing
+                    updateInterest(at: index)
+                }
+            case .accepted, .send, .persist:
+                break
             }
             i += 1
         }

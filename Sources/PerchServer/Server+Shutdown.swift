@@ -21,7 +21,7 @@ extension Server {
             }
             source.setRegistrationHandler { registered.signal() }
             source.resume()
-            signalSources.append(source)
+            sources.signals.append(source)
         }
         // Until libdispatch has registered a source, the signal is ignored: wait, so that a
         // SIGTERM sent once the start-up log is out is never lost.
@@ -36,11 +36,7 @@ extension Server {
             return
         }
         let now = MonotonicClock.now()
-        for listener in listeners {
-            epoll?.update(Epoll.delete, listener.fd, mask: 0, token: 0)
-            close(listener.fd)
-        }
-        listeners = []
+        listeners.closeAll(epoll: epoll)
         broker.handle(.shutdown, now: now, into: &actions)
         finishBatch(now: now)
         if completeSync(now: now) { flushTouched(now: now) }
@@ -50,9 +46,9 @@ extension Server {
             closeSocket(id, reason: nil, now: now)
         }
         actions.removeAll()
-        syncWorker?.stop()
-        if let syncWorker { epoll?.update(Epoll.delete, syncWorker.wakeFD, mask: 0, token: 0) }
-        syncWorker = nil
+        commit.syncWorker?.stop()
+        if let syncWorker = commit.syncWorker { epoll?.update(Epoll.delete, syncWorker.wakeFD, mask: 0, token: 0) }
+        commit.syncWorker = nil
         applyDurableChanges() // the sessions' state after their connections closed
         do {
             try store.close(now: now)
@@ -60,12 +56,12 @@ extension Server {
             logger.error("Persistence: could not write the final snapshot: \(error)")
         }
         // Cancelling releases the handlers, and with them the sources' hold on the server.
-        readSource?.cancel()
-        timer?.cancel()
-        for source in signalSources { source.cancel() }
-        readSource = nil
-        timer = nil
-        signalSources = []
+        sources.read?.cancel()
+        sources.timer?.cancel()
+        for source in sources.signals { source.cancel() }
+        sources.read = nil
+        sources.timer = nil
+        sources.signals = []
         epoll = nil
         logger.notice("Perch stopped")
         completion()
@@ -79,8 +75,8 @@ extension Server {
         } else {
             logger.notice("Persistence: off")
         }
-        for listener in listeners {
-            logger.notice("Opening listen socket on \(listener.name)")
+        for index in 0..<listeners.count {
+            logger.notice("Opening listen socket on \(listeners[index].name)\(listeners[index].configuration.layersDescription)")
         }
         logger.notice("Connection ceiling: \(connectionLimit) (file descriptors and max_connections)")
     }

@@ -4,15 +4,15 @@ import PerchBroker
 extension Server {
     /// Arms the one timer at `broker.nextDeadline` (or disarms it), when that changed.
     func rearmTimer(now: Timestamp) {
-        guard let timer else { return }
+        guard let timer = sources.timer else { return }
         var deadline = broker.nextDeadline
         for id in lingering {
             guard let close = connections[id]?.closeDeadline else { continue }
             deadline = min(deadline ?? close, close)
         }
         if let congestion = nextCongestionDeadline { deadline = min(deadline ?? congestion, congestion) }
-        guard deadline != armedDeadline else { return }
-        armedDeadline = deadline
+        guard deadline != sources.armedDeadline else { return }
+        sources.armedDeadline = deadline
         guard let deadline else {
             timer.schedule(deadline: .distantFuture)
             return
@@ -25,7 +25,7 @@ extension Server {
     func handleTimer() {
         guard !isShuttingDown else { return }
         let now = MonotonicClock.now()
-        armedDeadline = nil
+        sources.armedDeadline = nil
         broker.handle(.tick, now: now, into: &actions)
         closeLingering(now: now)
         expireCongestion(now: now)

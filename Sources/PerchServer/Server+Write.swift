@@ -20,7 +20,16 @@ extension Server {
     }
 
     func flush(_ id: ConnectionID, at index: Int, now: Timestamp) {
-        if connections[position: index].pendingOutput > 0 {
+        if let stream = connections[position: index].stream {
+            // The batch's MQTT output, framed and encrypted once; a closing connection's
+            // layers add their goodbye (WebSocket close, TLS close_notify).
+            if connections[position: index].state == .closing {
+                stream.finish(into: &connections[position: index].output)
+            } else {
+                stream.seal(into: &connections[position: index].output)
+            }
+        }
+        if connections[position: index].pendingWire > 0 {
             guard write(at: index) else {
                 closeSocket(id, reason: "connection lost", now: now)
                 return
@@ -28,7 +37,7 @@ extension Server {
         }
         updateCongestion(id, at: index, now: now)
         if connections[position: index].state == .closing {
-            guard connections[position: index].pendingOutput > 0 else {
+            guard connections[position: index].pendingWire > 0 else {
                 closeSocket(id, reason: nil, now: now)
                 return
             }
@@ -60,7 +69,7 @@ extension Server {
         }
         guard written >= 0 else { return false }
         connections[position: index].outputStart += written
-        if connections[position: index].pendingOutput == 0 {
+        if connections[position: index].pendingWire == 0 {
             // Idle connections hold no output buffer.
             connections[position: index].output = []
             connections[position: index].outputStart = 0
@@ -88,6 +97,7 @@ extension Server {
         epoll?.update(Epoll.delete, connection.fd, mask: 0, token: 0)
         discardInput(connection.fd)
         close(connection.fd)
+        if Int(connection.listener) < listeners.count { listeners[Int(connection.listener)].connections -= 1 }
         if connection.closeDeadline != nil { lingering.removeAll { $0 == id } }
         if connection.congestionDeadline != nil { endCongestion(id) }
         if configuration.connectionMessages && connection.connected {

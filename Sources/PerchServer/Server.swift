@@ -7,7 +7,7 @@ import PerchBroker
 import PerchCodec
 import PerchStore
 
-/// The MQTT broker on TCP: listeners, connections and the broker core, all owned by one
+/// The MQTT broker on TCP, TLS, WebSockets and Unix sockets: listeners, connections and the broker core, all owned by one
 /// serial `DispatchQueue`.
 ///
 ///     epoll set ──(one Dispatch read source)──▶ accept / read until EAGAIN (bounded)
@@ -35,28 +35,24 @@ public final class Server: @unchecked Sendable {
     @exclusivity(unchecked) var broker: Broker
 
     var epoll: Epoll?
-    var readSource: (any DispatchSourceRead)?
-    var timer: (any DispatchSourceTimer)?
-    var signalSources: [any DispatchSourceSignal] = []
-    var armedDeadline: Timestamp?
+    /// The Dispatch sources that drive the loop.
+    var sources = LoopSources()
 
-    /// Listening sockets; their epoll tokens count down from `UInt64.max`.
-    var listeners: [(fd: Int32, name: String)] = []
-    var listenersPaused = false
-    /// The bound ports of the listeners, in configuration order (known after `start()`).
+    /// Listening sockets with their TLS contexts; epoll tokens count down from `UInt64.max`.
+    var listeners = ListenerSet()
+    /// The bound ports of the listeners, in configuration order (known after `start()`;
+    /// 0 for a Unix socket).
     public private(set) var listeningPorts: [UInt16] = []
+    /// MQTT bytes a stream layer (TLS, WebSocket) delivered from one read, before framing.
+    @exclusivity(unchecked) var streamInput: [UInt8] = []
 
     @exclusivity(unchecked) var connections = ConnectionTable()
     /// Connections with output to flush at the end of the batch.
     @exclusivity(unchecked) var touched: [ConnectionID] = []
     /// Closing connections still flushing their last bytes (each has a `closeDeadline`).
     @exclusivity(unchecked) var lingering: [ConnectionID] = []
-    /// Connections whose pending output holds the others' input back (Server+Congestion).
-    @exclusivity(unchecked) var congested: [ConnectionID] = []
-    /// Connections whose input is withdrawn until no connection is congested.
-    @exclusivity(unchecked) var paused: [ConnectionID] = []
-    /// How often a connection became congested since start (for tests and diagnostics).
-    var congestionEpisodes = 0
+    /// Who holds the others' input back and whose input waits (Server+Congestion).
+    @exclusivity(unchecked) var backpressure = Backpressure()
     /// The broker's actions of the current batch, applied in order.
     @exclusivity(unchecked) var actions: [BrokerAction] = []
     /// Actions that end a batch early: past this many the batch is applied and flushed
@@ -82,19 +78,11 @@ public final class Server: @unchecked Sendable {
     /// QoS 0 PUBLISH packets dropped for slow readers since start.
     public internal(set) var droppedPublishes = 0
     var isShuttingDown = false
-    /// Connections sent a packet that awaits the commit in the current round
-    /// (`Packet.awaitsCommit`): flushed only after it, closed unflushed when it fails.
-    var durableAcks: [ConnectionID] = []
     /// The embedder's hooks, handed to the broker when it starts.
     let authenticator: (any Authenticator)?
     let authorizer: (any Authorizer)?
-    /// The last commit failed (a full disk): durable operations are refused until one succeeds.
-    var storeFailing = false
-    /// Runs the store's fsync off the loop (when the store keeps data; `Server+Commit`).
-    var syncWorker: SyncWorker?
-    /// The connections closed if the fsync in flight fails: those sent a packet awaiting
-    /// the commit of changes it writes.
-    var heldForSync: [ConnectionID] = []
+    /// The store's group commit as the loop tracks it (Server+Commit).
+    var commit = CommitState()
 
     /// A server with the store `configuration` asks for: a `FileStore` in
     /// `persistenceLocation` when `persistence` is on, otherwise nothing is kept.
@@ -146,19 +134,19 @@ public final class Server: @unchecked Sendable {
         broker.restore(sessions: recovered.sessions, now: now)
         let epoll = try Epoll()
         self.epoll = epoll
+        let warnings: [String]
         do throws(ServerError) {
-            try bindListeners(epoll)
+            warnings = try listeners.bind(configuration.listeners, epoll: epoll)
         } catch {
-            for listener in listeners { close(listener.fd) }
-            listeners = []
-            listeningPorts = []
             epoll.close()
             self.epoll = nil
             throw error
         }
+        listeningPorts = listeners.ports
         signal(SIGPIPE, SIG_IGN)
         applyConnectionLimit()
         logStart(recovered, milliseconds: MonotonicClock.now().milliseconds - now.milliseconds)
+        for warning in warnings { logger.warning("\(warning)") }
         if store.location != nil {
             do throws(ServerError) {
                 let worker = try SyncWorker()
@@ -167,7 +155,7 @@ public final class Server: @unchecked Sendable {
                     worker.stop()
                     throw .system("epoll_ctl (fsync wake-up pipe)")
                 }
-                syncWorker = worker
+                commit.syncWorker = worker
             } catch {
                 logger.warning("Persistence: \(error); fsyncs run on the loop")
             }
@@ -179,16 +167,6 @@ public final class Server: @unchecked Sendable {
     /// connections and the store, then calls `completion` on the server's queue.
     public func shutdown(completion: @escaping @Sendable () -> Void) {
         queue.async { [self] in performShutdown(completion: completion) }
-    }
-
-    func bindListeners(_ epoll: Epoll) throws(ServerError) {
-        for (index, listener) in configuration.listeners.enumerated() {
-            let (fd, port) = try Socket.listen(listener)
-            let name = ServerConfiguration.Listener(address: listener.address, port: port).description
-            listeners.append((fd, name))
-            listeningPorts.append(port)
-            epoll.update(Epoll.add, fd, mask: Epoll.readable, token: UInt64.max - UInt64(index))
-        }
     }
 
     func applyConnectionLimit() {
@@ -211,12 +189,12 @@ public final class Server: @unchecked Sendable {
         source.setEventHandler { [self] in handleReadiness() }
         source.setCancelHandler { epoll.close() }
         source.resume()
-        readSource = source
+        sources.read = source
         let timer = DispatchSource.makeTimerSource(queue: queue)
         timer.setEventHandler { [self] in handleTimer() }
         timer.schedule(deadline: .distantFuture)
         timer.resume()
-        self.timer = timer
+        sources.timer = timer
         queue.async { [self] in rearmTimer(now: MonotonicClock.now()) }
     }
 }
@@ -229,7 +207,7 @@ extension Server {
     package func peakBatchActionsForTesting() -> Int { queue.sync { peakBatchActions } }
 
     /// How often a connection became congested, read on the server's queue.
-    package func congestionEpisodesForTesting() -> Int { queue.sync { congestionEpisodes } }
+    package func congestionEpisodesForTesting() -> Int { queue.sync { backpressure.episodes } }
 
     /// The batch limit (a constant; readable from any thread).
     package var batchActionLimitForTesting: Int { batchActionLimit }

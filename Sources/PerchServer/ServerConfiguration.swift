@@ -1,22 +1,80 @@
 import Logging
 import PerchBroker
 import PerchStore
+import PerchStreams
 
 /// Everything a `Server` needs to run: where to listen, the broker's limits, persistence,
 /// connection limits and logging. The defaults are Perch's no-config-file defaults:
 /// localhost on 1883 (IPv4 and IPv6), anonymous clients allowed, retained messages kept in
 /// `./perch-data`. `ConfigFile` builds one from a mosquitto.conf-style file.
 public struct ServerConfiguration: Sendable, Hashable {
-    /// One TCP listener. `address` is a numeric IPv4 or IPv6 address (`127.0.0.1`, `::1`,
-    /// `0.0.0.0`, `::`); port 0 asks the kernel for a free port (tests).
+    /// One listener: a TCP address and port, or a Unix domain socket, with the stream
+    /// layers its connections speak (plain MQTT, WebSocket, TLS under either) and the
+    /// per-listener options of mosquitto.conf. `address` is a numeric IPv4 or IPv6 address
+    /// (`127.0.0.1`, `::1`, `0.0.0.0`, `::`); port 0 asks the kernel for a free port (tests).
     public struct Listener: Sendable, Hashable, CustomStringConvertible {
+        /// What the connections speak above TCP (or TLS): `protocol mqtt|websockets`.
+        public enum Transport: String, Sendable, Hashable {
+            case mqtt
+            case websockets
+        }
+        /// Where the User Name of `ListenerPolicy.usernameFromIdentity` comes from.
+        public enum Identity: Sendable, Hashable {
+            /// The CONNECT's own User Name.
+            case none
+            /// `use_identity_as_username`: the client certificate's CN, or the PSK identity.
+            case commonName
+            /// `use_subject_as_username`: the client certificate's subject (RFC 2253 form).
+            case subject
+        }
+
         public var address: String
         public var port: UInt16
+        /// `listener 0 /path`: a Unix domain socket at this path (address and port unused).
+        /// A stale socket file there is replaced at start; the file is removed at shutdown.
+        public var unixSocketPath: String?
+        public var `protocol` = Transport.mqtt
+        /// TLS under the protocol (`certfile`, `cafile`, `psk_hint`, ...); nil: plain.
+        public var tls: TLSConfiguration?
+        public var identity = Identity.none
+        /// `mount_point`.
+        public var mountPoint: String?
+        /// `max_connections` of this listener (-1: no limit of its own).
+        public var maxConnections = -1
+        /// `bind_interface`: bind to this network interface only (SO_BINDTODEVICE).
+        public var bindInterface: String?
+
         public init(address: String, port: UInt16) {
             self.address = address
             self.port = port
         }
-        public var description: String { address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)" }
+
+        /// A Unix domain socket listener at `path`.
+        public init(unixSocketPath path: String) {
+            self.address = ""
+            self.port = 0
+            self.unixSocketPath = path
+        }
+
+        public var description: String {
+            if let unixSocketPath { return unixSocketPath }
+            return address.contains(":") ? "[\(address)]:\(port)" : "\(address):\(port)"
+        }
+
+        /// The policy the broker applies to this listener's clients.
+        public var policy: ListenerPolicy {
+            ListenerPolicy(mountPoint: mountPoint, usernameFromIdentity: identity != .none)
+        }
+
+        /// `(websockets)`, `(TLS)`, `(websockets, TLS)` or nothing, for the start-up log.
+        var layersDescription: String {
+            switch (`protocol`, tls != nil) {
+            case (.mqtt, false): return ""
+            case (.mqtt, true): return " (TLS)"
+            case (.websockets, false): return " (websockets)"
+            case (.websockets, true): return " (websockets, TLS)"
+            }
+        }
     }
 
     /// Where log lines go (`log_dest`).
@@ -51,6 +109,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// The server logs through the `Logger` it is given; the `perch` executable builds
     /// that logger from this and `logDestination`.
     public var logLevel: Logger.Level? = .info
+    /// `websockets_headers_size`: the largest WebSocket handshake request accepted (bytes).
+    public var websocketsHeadersSize = 4096
     /// `log_dest`.
     public var logDestination = LogDestination.stderr
     /// `connection_messages`: log clients connecting and disconnecting.

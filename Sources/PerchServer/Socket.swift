@@ -15,6 +15,16 @@ enum Socket {
         guard fd >= 0 else { throw .system("listener \(listener): socket") }
         setOption(fd, SOL_SOCKET, SO_REUSEADDR, 1)
         if address.family == AF_INET6 { setOption(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, 1) }
+        if let interface = listener.bindInterface {
+            let bound = interface.withCString { name in
+                setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, socklen_t(interface.utf8.count + 1))
+            }
+            guard bound == 0 else {
+                let error = ServerError.system("listener \(listener): bind_interface \(interface)")
+                close(fd)
+                throw error
+            }
+        }
         let bound = withUnsafePointer(to: &address.storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, address.length) }
         }
@@ -24,6 +34,37 @@ enum Socket {
             throw error
         }
         return (fd, localAddress(fd)?.port ?? listener.port)
+    }
+
+    /// A non-blocking listening Unix domain socket at `path`. A stale socket file there (left
+    /// by a crash) is replaced; any other kind of file is an error naming the path.
+    static func listenUnix(_ path: String) throws(ServerError) -> Int32 {
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        let capacity = MemoryLayout.size(ofValue: address.sun_path)
+        guard path.utf8.count < capacity else { throw ServerError("listener \(path): path longer than \(capacity - 1) bytes") }
+        var status = stat()
+        if lstat(path, &status) == 0 {
+            guard status.st_mode & S_IFMT == S_IFSOCK else {
+                throw ServerError("listener \(path): exists and is not a socket")
+            }
+            unlink(path)
+        }
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8)
+            raw[path.utf8.count] = 0
+        }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .system("listener \(path): socket") }
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard bound == 0, Glibc.listen(fd, SOMAXCONN) == 0 else {
+            let error = ServerError.system("listener \(path): bind/listen")
+            close(fd)
+            throw error
+        }
+        return fd
     }
 
     /// Accepts one connection: its non-blocking fd and peer address, nil on EAGAIN, or

@@ -45,8 +45,9 @@ struct SocketAddress {
         }
     }
 
-    /// `1.2.3.4:port` or `[::1]:port`, for logs.
+    /// `1.2.3.4:port` or `[::1]:port`, for logs (a Unix socket peer: `unix`).
     var description: String {
+        guard family != AF_UNIX else { return "unix" }
         var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         withUnsafeBytes(of: storage) { raw in
             if family == AF_INET6 {

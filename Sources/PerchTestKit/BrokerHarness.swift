@@ -20,8 +20,10 @@ public final class BrokerHarness {
     /// Every `.persist` change, in order.
     public private(set) var persisted: [StoreChange] = []
     private var nextConnection: UInt64 = 1
-    /// The protocol version of each connection, from the CONNECT the harness sent.
+    /// The protocol version of each connection, as the broker announced it (`.connecting`).
     private var versions: [ConnectionID: ProtocolVersion] = [:]
+    /// Each accepted connection's client, as the broker announced it (`.accepted`).
+    public private(set) var accepted: [ConnectionID: AcceptedClient] = [:]
 
     public init(configuration: BrokerConfiguration = BrokerConfiguration(), retained: [Message] = [],
                 authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil,
@@ -48,6 +50,8 @@ public final class BrokerHarness {
                 sentPackets[id, default: []].append(packet)
             case .close(let id): closedConnections.insert(id)
             case .persist(let change): persisted.append(change)
+            case .connecting(let id, let version, _): versions[id] = version
+            case .accepted(let id, let client): accepted[id] = client
             }
         }
     }
@@ -61,7 +65,6 @@ public final class BrokerHarness {
     }
 
     public func send(_ connection: ConnectionID, _ packet: Packet) {
-        if case .connect(let connect) = packet, versions[connection] == nil { versions[connection] = connect.version }
         handle(.packet(connection, packet))
     }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import PerchCodec
+import PerchStreams
 
 /// A blocking MQTT client over loopback TCP for end-to-end tests: it sends exactly the
 /// packets (or bytes) a test gives it and returns exactly what the server sent, decoded
@@ -30,6 +31,10 @@ public final class RawClient {
     public var version: ProtocolVersion
     var decoder = FrameDecoder()
     public private(set) var isClosed = false
+    /// TLS / WebSocket layers (`connectLayers`); nil for plain MQTT.
+    var layers: ClientStreamStack?
+    /// Why the layers closed the connection, when they did (a TLS alert, a close frame).
+    public private(set) var lastLayerClose: String?
 
     /// Opens a TCP connection to `host` (numeric IPv4 or IPv6) on `port`. A small
     /// `receiveBufferSize` (set before connecting, so the TCP window is small from the
@@ -53,6 +58,29 @@ public final class RawClient {
         }
     }
 
+    /// Connects to a Unix domain socket listener at `path`.
+    public init(unixSocketPath path: String, version: ProtocolVersion = .v311) throws(Failure) {
+        self.version = version
+        fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .connect("socket: \(RawClient.errorText())") }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { raw in
+            raw.copyBytes(from: path.utf8.prefix(raw.count - 1))
+            raw[min(path.utf8.count, raw.count - 1)] = 0
+        }
+        let ok = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) == 0
+            }
+        }
+        guard ok else {
+            let why = RawClient.errorText()
+            Glibc.close(fd)
+            throw .connect("\(path): \(why)")
+        }
+    }
+
     deinit {
         if !isClosed { Glibc.close(fd) }
     }
@@ -71,8 +99,32 @@ public final class RawClient {
         try sendRaw(bytes)
     }
 
-    /// Sends bytes exactly as given.
+    /// Speaks through `layers` from now on: sends their first bytes and waits (bounded)
+    /// until the TLS handshake and the WebSocket upgrade are done.
+    public func connectLayers(_ layers: ClientStreamStack, timeout: Double = 5) throws(Failure) {
+        self.layers = layers
+        var wire: [UInt8] = []
+        layers.start(into: &wire)
+        try sendWire(wire)
+        let deadline = RawClient.monotonicSeconds() + timeout
+        while !(layers.isReady && (layers.tls?.isEstablished ?? true)) {
+            let remaining = deadline - RawClient.monotonicSeconds()
+            guard remaining > 0 else { throw .timeout("the TLS / WebSocket handshake") }
+            guard try fill(timeout: remaining) else { continue }
+        }
+    }
+
+    /// Sends MQTT bytes as given (through the layers, when there are any).
     public func sendRaw(_ bytes: [UInt8]) throws(Failure) {
+        guard let layers else { return try sendWire(bytes) }
+        var plain = bytes
+        var wire: [UInt8] = []
+        layers.seal(&plain, into: &wire)
+        try sendWire(wire)
+    }
+
+    /// Sends bytes to the socket exactly as given.
+    public func sendWire(_ bytes: [UInt8]) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
@@ -109,7 +161,19 @@ public final class RawClient {
             if n < 0 && (errno == EINTR || errno == EAGAIN) { return true }
             throw .closed
         }
-        decoder.append(Array(chunk[0..<n]))
+        guard let layers else {
+            decoder.append(Array(chunk[0..<n]))
+            return true
+        }
+        var plain: [UInt8] = []
+        var wire: [UInt8] = []
+        let status = chunk[0..<n].withUnsafeBytes { layers.receive($0, up: &plain, wire: &wire) }
+        if !wire.isEmpty { try sendWire(wire) }
+        decoder.append(plain)
+        if case .close(let reason) = status {
+            lastLayerClose = reason
+            throw .closed
+        }
         return true
     }
 

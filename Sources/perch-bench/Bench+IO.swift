@@ -1,4 +1,5 @@
 import Glibc
+import PerchStreams
 
 /// Socket readiness, reads until EAGAIN and the one write per touched socket.
 extension Bench {
@@ -13,7 +14,7 @@ extension Bench {
         if events & EventLoop.writable != 0 {
             clients[client].writable = true
             if clients[client].state == .connecting { connected(client) }
-            if !clients[client].outbound.isEmpty { markTouched(client) }
+            if !clients[client].outbound.isEmpty || !clients[client].wire.isEmpty { markTouched(client) }
         }
         if events & (EventLoop.readable | EventLoop.readHangUp | EventLoop.hangUp | EventLoop.error) != 0 {
             stillReadable.append(client)
@@ -37,7 +38,14 @@ extension Bench {
         while reads < 16 {
             let count = Glibc.read(clients[client].fd, scratch.baseAddress, scratch.count)
             if count > 0 {
-                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+                let bytes = UnsafeRawBufferPointer(rebasing: scratch[0..<count])
+                if let stream = clients[client].stream {
+                    let before = clients[client].wire.count
+                    guard stream.receive(bytes, up: &buffer, wire: &clients[client].wire) == .open else { open = false; break }
+                    if clients[client].wire.count != before || !clients[client].outbound.isEmpty { markTouched(client) }
+                } else {
+                    buffer.append(contentsOf: bytes)
+                }
                 reads += 1
                 // A short read emptied the socket; with EPOLLET any later byte brings a new
                 // edge, so the extra read that would only return EAGAIN is skipped.
@@ -64,6 +72,14 @@ extension Bench {
         for client in touched {
             clients[client].touched = false
             guard clients[client].writable, clients[client].state != .failed else { continue }
+            if let stream = clients[client].stream {
+                var outbound = clients[client].outbound, wire = clients[client].wire
+                clients[client].outbound = []; clients[client].wire = []
+                stream.seal(&outbound, into: &wire)
+                clients[client].outbound = outbound; clients[client].wire = wire
+                writeWire(client)
+                continue
+            }
             let fd = clients[client].fd
             let written = clients[client].outbound.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
             if written < 0 {
@@ -84,6 +100,21 @@ extension Bench {
         touched.removeAll(keepingCapacity: true)
     }
 
+    /// One write of a layered client's sealed bytes.
+    private func writeWire(_ client: Int) {
+        guard !clients[client].wire.isEmpty else { return }
+        let fd = clients[client].fd
+        let written = clients[client].wire.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        if written < 0 {
+            if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { clients[client].writable = false } else { fail(client) }
+        } else if written == clients[client].wire.count {
+            clients[client].wire.removeAll(keepingCapacity: true)
+        } else {
+            clients[client].wire.removeFirst(written)
+            clients[client].writable = false
+        }
+    }
+
     /// Closes a connection for good. During setup it counts as failed; afterwards as a disconnect.
     func fail(_ client: Int) {
         guard clients[client].state != .failed else { return }
@@ -101,6 +132,8 @@ extension Bench {
         _ = Glibc.close(clients[client].fd)
         clients[client].inbound = []
         clients[client].outbound = []
+        clients[client].wire = []
+        clients[client].stream = nil
     }
 
     /// Resets every connection (SO_LINGER 0): the broker discards what it has not read yet,

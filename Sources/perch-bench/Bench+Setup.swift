@@ -1,5 +1,6 @@
 import Glibc
 import PerchCodec
+import PerchStreams
 
 /// Connecting, CONNECT / SUBSCRIBE, and the move from one phase to the next.
 extension Bench {
@@ -49,7 +50,7 @@ extension Bench {
                 failedCount += 1
                 continue
             }
-            clients.append(BenchClient(fd: fd, role: role))
+            clients.append(BenchClient(fd: fd, role: role, stream: makeStream(index)))
             pending += 1
             if !loop.add(fd, token: index) { fail(index) }
         }
@@ -59,10 +60,23 @@ extension Bench {
     func connected(_ client: Int) {
         guard Socket.pendingError(clients[client].fd) == 0 else { fail(client); return }
         clients[client].state = .awaitingConnAck
+        clients[client].stream?.start(into: &clients[client].wire)
         let connect = Connect(version: options.version, cleanStart: options.cleanStart, keepAlive: 0,
                               clientID: "perch-bench-\(getpid())-\(client)")
         Packet.connect(connect).encode(version: options.version, into: &clients[client].outbound)
         markTouched(client)
+    }
+
+    /// The layers `--tls` / `--websocket` ask for, or nil for plain MQTT over TCP.
+    private func makeStream(_ index: Int) -> ClientStreamStack? {
+        guard tlsContext != nil || options.webSocket else { return nil }
+        var key = [UInt8](repeating: 0, count: 16)
+        var state = UInt64(truncatingIfNeeded: index) &* 0x9E37_79B9_7F4A_7C15 | 1
+        for byte in key.indices {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            key[byte] = UInt8(truncatingIfNeeded: state)
+        }
+        return ClientStreamStack(tls: tlsContext, webSocketHost: options.host, webSocketKey: options.webSocket ? key : nil)
     }
 
     /// CONNACK arrived: publishers are ready (their window capped by the broker's Receive

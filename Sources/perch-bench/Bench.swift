@@ -1,5 +1,6 @@
 import Glibc
 import PerchCodec
+import PerchStreams
 
 /// The load generator: one thread, one epoll set, every connection a `BenchClient`.
 ///
@@ -34,9 +35,19 @@ final class Bench {
     var readyCount = 0
     var failedCount = 0
     var connectPacket: [UInt8] = []
+    /// The client TLS context of `--tls CAFILE` (one for every connection).
+    let tlsContext: TLSContext?
 
-    init(options: BenchOptions) {
+    init(options: BenchOptions) throws(TLSError) {
         self.options = options
+        if let caFile = options.tlsCAFile {
+            var tls = TLSConfiguration()
+            tls.role = .client(serverName: "localhost")
+            tls.caFile = caFile
+            tlsContext = try TLSContext(tls)
+        } else {
+            tlsContext = nil
+        }
         publishers = (0..<options.publishers).map { Publisher(index: $0, options: options) }
         let clientCount = options.mode == .idle ? options.connections : options.subscribers
         let streams = [SequenceStream](repeating: SequenceStream(), count: options.publishers)

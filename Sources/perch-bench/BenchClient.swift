@@ -1,3 +1,5 @@
+import PerchStreams
+
 /// What a connection is for. The associated value indexes `Bench.publishers` or
 /// `Bench.subscribers` (idle connections are subscribers that never receive).
 enum ClientRole {
@@ -28,10 +30,15 @@ struct BenchClient {
     var writable = false
     /// Already in `Bench.touched` (has output to flush this iteration).
     var touched = false
+    /// TLS / WebSocket layers (`--tls`, `--websocket`); nil for plain MQTT over TCP.
+    var stream: ClientStreamStack?
+    /// With layers: sealed bytes waiting for the socket (`outbound` holds MQTT bytes).
+    var wire: [UInt8] = []
 
-    init(fd: Int32, role: ClientRole) {
+    init(fd: Int32, role: ClientRole, stream: ClientStreamStack? = nil) {
         self.fd = fd
         self.role = role
+        self.stream = stream
     }
 
     /// Appends a 4-byte acknowledgement (PUBACK 0x40, PUBREC 0x50, PUBREL 0x62, PUBCOMP 0x70).

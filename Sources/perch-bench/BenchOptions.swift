@@ -30,13 +30,18 @@ struct BenchOptions {
     var selfTest = false
     /// `--clean-start false`: persistent sessions (3.1.1 Clean Session 0), for durability runs.
     var cleanStart = true
+    /// `--tls CAFILE`: TLS to the broker, its certificate checked against CAFILE (as localhost).
+    var tlsCAFile: String?
+    /// `--websocket true`: MQTT over WebSocket (path /mqtt, subprotocol mqtt).
+    var webSocket = false
 
     static let usage = """
         usage: perch-bench [--host H] [--port P] [--mode pairs|fanin|fanout|idle]
                            [--publishers N] [--subscribers N] [--connections N (idle)]
                            [--qos 0|1|2] [--window N] [--rate MSG_PER_S (0 = unlimited)]
                            [--size BYTES (>= 16)] [--duration S] [--warmup S] [--drain S]
-                           [--mqtt 311|5] [--label NAME] [--clean-start true|false] [--self-test]
+                           [--mqtt 311|5] [--label NAME] [--clean-start true|false]
+                           [--tls CAFILE] [--websocket true|false] [--self-test]
         """
 
     /// Parses `arguments` (without the program name). Returns an error message on bad input.
@@ -82,6 +87,8 @@ struct BenchOptions {
             default: return bad(flag, value)
             }
         case "--label": label = value
+        case "--tls": tlsCAFile = value
+        case "--websocket": guard let v = Bool(value) else { return bad(flag, value) }; webSocket = v
         default: return OptionError("unknown option \(flag)")
         }
         return nil

@@ -9,7 +9,13 @@ case let .failure(error):
 case let .success(options):
     if options.selfTest { exit(SelfTest.run() ? 0 : 1) }
     signal(SIGPIPE, SIG_IGN)
-    let bench = Bench(options: options)
+    let bench: Bench
+    do {
+        bench = try Bench(options: options)
+    } catch {
+        print("perch-bench: --tls: \(error)")
+        exit(2)
+    }
     let completed = bench.run()
     bench.resetAll()
     guard completed else { exit(1) }

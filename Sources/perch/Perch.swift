@@ -44,7 +44,9 @@ enum Perch {
             }
         }
         if let port = arguments.port {
-            for index in configuration.listeners.indices { configuration.listeners[index].port = port }
+            for index in configuration.listeners.indices where configuration.listeners[index].unixSocketPath == nil {
+                configuration.listeners[index].port = port
+            }
         }
         if arguments.verbose { configuration.logLevel = .trace }
         if arguments.recover { configuration.recover = true }

@@ -131,10 +131,9 @@ struct ConfigFileTests {
     }
 
     @Test("mosquitto directives Perch does not implement yet are errors, not ignored",
-          arguments: ["password_file /etc/p", "acl_file /etc/a", "cafile ca.pem", "certfile c.pem",
-                      "keyfile k.pem", "include_dir /etc/conf.d", "bridge_protocol_version mqttv311",
+          arguments: ["password_file /etc/p", "acl_file /etc/a", "include_dir /etc/conf.d", "bridge_protocol_version mqttv311",
                       "connection bridge1", "address 10.0.0.1:1883", "auth_opt_x y", "plugin /lib/p.so",
-                      "require_certificate true", "psk_file f", "bind_address 0.0.0.0", "user mosquitto"])
+                      "bind_address 0.0.0.0", "user mosquitto"])
     func unimplemented(_ line: String) throws {
         let error = try #require(parseError("listener 1883\n" + line))
         #expect(error.line == 2)

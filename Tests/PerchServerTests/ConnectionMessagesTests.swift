@@ -47,7 +47,7 @@ struct ConnectionMessagesTests {
         test.stop()
         let connected = capture.matching("New client connected from 127.0.0.1:")
         #expect(connected.count == 1)
-        #expect(connected.first?.hasSuffix(" as sensor-7 (p5, c1, k30)") == true)
+        #expect(connected.first?.hasSuffix(" as sensor-7 (p5, c1, k30).") == true)
         #expect(capture.matching("Client sensor-7 ").count == 1)
         #expect(!capture.matching("Opening listen socket on 127.0.0.1:").isEmpty)
     }

@@ -87,11 +87,11 @@ struct UncommittedFlushTests {
     @Test("[v311 interp] packets whose flow state must be durable wait for the commit")
     func classification() {
         let id = PacketID(1)!
-        #expect(Packet.puback(PubAck(packetID: id)).awaitsCommitForTesting)
-        #expect(Packet.pubrel(PubAck(packetID: id)).awaitsCommitForTesting)
-        #expect(Packet.pubcomp(PubAck(packetID: id)).awaitsCommitForTesting)
-        #expect(Packet.publish(Publish(qos: .exactlyOnce, topic: "t", packetID: id, payload: [])).awaitsCommitForTesting)
-        #expect(!Packet.publish(Publish(qos: .atMostOnce, topic: "t", payload: [])).awaitsCommitForTesting)
-        #expect(!Packet.pingresp.awaitsCommitForTesting)
+        #expect(Packet.puback(PubAck(packetID: id)).awaitsCommit)
+        #expect(Packet.pubrel(PubAck(packetID: id)).awaitsCommit)
+        #expect(Packet.pubcomp(PubAck(packetID: id)).awaitsCommit)
+        #expect(Packet.publish(Publish(qos: .exactlyOnce, topic: "t", packetID: id, payload: [])).awaitsCommit)
+        #expect(!Packet.publish(Publish(qos: .atMostOnce, topic: "t", payload: [])).awaitsCommit)
+        #expect(!Packet.pingresp.awaitsCommit)
     }
 }

@@ -1,0 +1,36 @@
+import Dispatch
+import PerchBroker
+
+/// The Dispatch sources that drive the loop: readiness of the epoll set, the one timer
+/// (armed at the earliest deadline after every batch) and the signals.
+struct LoopSources {
+    var read: (any DispatchSourceRead)?
+    var timer: (any DispatchSourceTimer)?
+    var signals: [any DispatchSourceSignal] = []
+    /// The deadline `timer` is armed for (nil: disarmed).
+    var armedDeadline: Timestamp?
+}
+
+/// Back-pressure bookkeeping (the policy is in `Server+Congestion`).
+struct Backpressure {
+    /// Connections whose pending output holds the others' input back.
+    var congested: [ConnectionID] = []
+    /// Connections whose input is withdrawn until no connection is congested.
+    var paused: [ConnectionID] = []
+    /// How often a connection became congested since start (for tests and diagnostics).
+    var episodes = 0
+}
+
+/// The store's group commit as the loop tracks it (the policy is in `Server+Commit`).
+struct CommitState {
+    /// Connections sent a packet that awaits the commit in the current round
+    /// (`Packet.awaitsCommit`): flushed only after it, closed unflushed when it fails.
+    var durableAcks: [ConnectionID] = []
+    /// The last commit failed (a full disk): durable operations are refused until one succeeds.
+    var storeFailing = false
+    /// Runs the store's fsync off the loop (when the store keeps data).
+    var syncWorker: SyncWorker?
+    /// The connections closed if the fsync in flight fails: those sent a packet awaiting
+    /// the commit of changes it writes.
+    var heldForSync: [ConnectionID] = []
+}
