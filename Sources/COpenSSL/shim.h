@@ -22,6 +22,7 @@ static inline int perch_SSL_set_tlsext_host_name(SSL *ssl, const char *name) { r
 static inline long perch_BIO_pending(BIO *bio) { return (long)BIO_pending(bio); }
 static inline int perch_SSL_CTX_set_ex_data(SSL_CTX *ctx, int index, void *data) { return SSL_CTX_set_ex_data(ctx, index, data); }
 static inline int perch_SSL_CTX_get_ex_new_index(void) { return SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
+static inline int perch_SSL_get_ex_new_index(void) { return SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL); }
 static inline int perch_BIO_set_mem_eof_return(BIO *bio, int value) { return (int)BIO_set_mem_eof_return(bio, value); }
 
 static inline long perch_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }

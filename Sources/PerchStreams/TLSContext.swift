@@ -99,7 +99,11 @@ public final class TLSContext: @unchecked Sendable {
             }
             try checkReadable(key, setting: "keyfile")
             guard SSL_CTX_use_PrivateKey_file(context, key, SSL_FILETYPE_PEM) == 1 else {
-                throw TLSError(file: key, setting: "keyfile", message: "\(key): not a PEM private key (\(openSSLError()))")
+                // OpenSSL already compares the key with the certificate while loading it.
+                let reason = openSSLError()
+                throw TLSError(file: key, setting: "keyfile", message: reason == "key values mismatch"
+                               ? "\(key) does not match the certificate in \(certificate)"
+                               : "\(key): not a PEM private key (\(reason))")
             }
             guard SSL_CTX_check_private_key(context) == 1 else {
                 throw TLSError(file: key, setting: "keyfile",
@@ -222,9 +226,12 @@ public final class TLSContext: @unchecked Sendable {
 /// for an unknown identity.
 private func tlsPSKServerCallback(_ ssl: OpaquePointer?, _ identity: UnsafePointer<CChar>?,
                                   _ psk: UnsafeMutablePointer<UInt8>?, _ maxLength: UInt32) -> UInt32 {
-    guard let identity, let psk, let owner = TLSContext.owner(of: ssl),
-          let key = owner.configuration.pskKeys[String(cString: identity)], key.count <= Int(maxLength) else { return 0 }
+    guard let identity, let psk, let owner = TLSContext.owner(of: ssl) else { return 0 }
+    let name = String(cString: identity)
+    guard let key = owner.configuration.pskKeys[name], key.count <= Int(maxLength) else { return 0 }
     key.withUnsafeBufferPointer { psk.update(from: $0.baseAddress!, count: key.count) }
+    // OpenSSL keeps no PSK identity on a TLS 1.3 session: the session remembers it.
+    TLSSession.owner(of: ssl)?.pskIdentity = name
     return UInt32(key.count)
 }
 

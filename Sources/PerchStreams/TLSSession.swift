@@ -22,12 +22,17 @@ public final class TLSSession {
     /// Ciphertext taken before the handshake completed: bounded, so a flood cannot grow it.
     private var handshakeBytes = 0
     /// More than any real handshake needs (certificate chains included).
-    static let handshakeLimit = 256 * 1024
+    public static let handshakeLimit = 256 * 1024
+    /// The identity the client's PSK was found under (set by the PSK callback).
+    var pskIdentity: String?
+    /// The ex_data slot where each `SSL` keeps a pointer back to its session.
+    static let backPointerIndex = perch_SSL_get_ex_new_index()
 
     public init(context: TLSContext) {
         self.context = context
         ssl = SSL_new(context.context)
         installBIOs()
+        SSL_set_ex_data(ssl, Self.backPointerIndex, Unmanaged.passUnretained(self).toOpaque())
         switch context.configuration.role {
         case .server:
             SSL_set_accept_state(ssl)
@@ -198,7 +203,7 @@ public final class TLSSession {
         if let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) {
             identity.cipher = String(cString: name)
         }
-        if let psk = SSL_get_psk_identity(ssl) { identity.pskIdentity = String(cString: psk) }
+        identity.pskIdentity = pskIdentity ?? SSL_get_psk_identity(ssl).map { String(cString: $0) }
         guard let certificate = SSL_get1_peer_certificate(ssl) else { return identity }
         defer { X509_free(certificate) }
         guard let name = X509_get_subject_name(certificate) else { return identity }
@@ -209,6 +214,12 @@ public final class TLSSession {
             BIO_free(bio)
         }
         return identity
+    }
+
+    /// The session that owns `ssl` (set up in `init`; the SSL object dies with it).
+    static func owner(of ssl: OpaquePointer?) -> TLSSession? {
+        guard let ssl, let raw = SSL_get_ex_data(ssl, backPointerIndex) else { return nil }
+        return Unmanaged<TLSSession>.fromOpaque(raw).takeUnretainedValue()
     }
 
     static func commonName(_ name: OpaquePointer) -> String? {

@@ -109,7 +109,7 @@ public final class PerchProcess {
     }
 }
 
-public struct ProcessError: Error, CustomStringConvertible {
+public struct ProcessError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
 }
