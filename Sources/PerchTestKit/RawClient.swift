@@ -152,6 +152,7 @@ public final class RawClient {
     /// Reads whatever arrives within `timeout`: false on timeout, true when bytes were
     /// appended to the decoder; throws `.closed` on EOF or reset.
     func fill(timeout: Double) throws(Failure) -> Bool {
+        if lastLayerClose != nil { throw .closed }
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         let ready = Glibc.poll(&descriptor, 1, Int32(max(1, timeout * 1000)))
         guard ready > 0 else { return false }
@@ -172,7 +173,8 @@ public final class RawClient {
         decoder.append(plain)
         if case .close(let reason) = status {
             lastLayerClose = reason
-            throw .closed
+            // What came with the goodbye (a refusing CONNACK before close_notify) is read first.
+            guard !plain.isEmpty else { throw .closed }
         }
         return true
     }

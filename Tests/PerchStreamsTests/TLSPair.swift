@@ -73,26 +73,3 @@ struct TLSPair {
         return nil
     }
 }
-
-extension TLSConfiguration {
-    /// A server context from the test PKI; `cafile` set when clients are verified.
-    static func testServer(_ pki: TestCertificates, verifyClients: Bool = false,
-                           requireCertificate: Bool = false) -> TLSConfiguration {
-        var c = TLSConfiguration()
-        c.certificateFile = pki.serverCertificate
-        c.keyFile = pki.serverKey
-        if verifyClients || requireCertificate { c.caFile = pki.caCertificate }
-        c.requireCertificate = requireCertificate
-        return c
-    }
-
-    /// A client that trusts the test CA and checks the name `localhost`.
-    static func testClient(_ pki: TestCertificates, certificate: String? = nil, key: String? = nil) -> TLSConfiguration {
-        var c = TLSConfiguration()
-        c.role = .client(serverName: "localhost")
-        c.caFile = pki.caCertificate
-        c.certificateFile = certificate
-        c.keyFile = key
-        return c
-    }
-}
