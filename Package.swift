@@ -52,7 +52,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PerchInteropTests",
-            dependencies: ["PerchServer", "PerchTestKit", "CMosquitto", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PerchServer", "PerchStreams", "PerchTestKit", "CMosquitto", .product(name: "Logging", package: "swift-log")]
         ),
     ]
 )

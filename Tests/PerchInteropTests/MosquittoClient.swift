@@ -14,7 +14,7 @@ final class MosquittoClient: @unchecked Sendable {
         var subscriptionIDs: [UInt32] = []
     }
 
-    private let mosq: OpaquePointer
+    let mosq: OpaquePointer
     private let condition = NSCondition()
     private var connack: (rc: Int32, flags: Int32)?
     private var subacks: [Int32: [Int32]] = [:]
