@@ -20,6 +20,12 @@ public final class PerchProcess {
     }
 
     public init(_ arguments: [String]) throws(ProcessError) {
+        (pid, output) = try Self.spawn([PerchProcess.executablePath] + arguments, environment: ["PATH=/usr/bin:/bin"])
+    }
+
+    /// Starts `arguments[0]` with stdout and stderr merged into a pipe; returns the child
+    /// and the pipe's read end (close-on-exec, the caller owns it).
+    static func spawn(_ arguments: [String], environment: [String]) throws(ProcessError) -> (pid_t, Int32) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw ProcessError("pipe failed") }
         for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -28,18 +34,17 @@ public final class PerchProcess {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
         posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        let argv = ([PerchProcess.executablePath] + arguments).map { strdup($0) } + [nil]
-        let envp = [strdup("PATH=/usr/bin:/bin"), nil]
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = environment.map { strdup($0) } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var child: pid_t = 0
-        let status = posix_spawn(&child, PerchProcess.executablePath, &actions, nil, argv, envp)
+        let status = posix_spawn(&child, arguments[0], &actions, nil, argv, envp)
         close(fds[1])
         guard status == 0 else {
             close(fds[0])
-            throw ProcessError("posix_spawn \(PerchProcess.executablePath): \(String(cString: strerror(status)))")
+            throw ProcessError("posix_spawn \(arguments[0]): \(String(cString: strerror(status)))")
         }
-        pid = child
-        output = fds[0]
+        return (child, fds[0])
     }
 
     deinit {

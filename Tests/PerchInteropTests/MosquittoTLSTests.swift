@@ -22,11 +22,7 @@ struct MosquittoTLSTests {
     func perch(_ configure: (inout ServerConfiguration.Listener, TestCertificates) -> Void = { _, _ in }) throws -> InteropServer {
         try InteropServer { configuration in
             var listener = ServerConfiguration.Listener(address: "127.0.0.1", port: 0)
-            var tls = TLSConfiguration()
-            tls.certificateFile = pki.serverCertificate
-            tls.keyFile = pki.serverKey
-            tls.caFile = pki.caCertificate
-            listener.tls = tls
+            listener.tls = .testServer(pki, verifyClients: true)
             configure(&listener, pki)
             configuration.listeners = [listener]
         }

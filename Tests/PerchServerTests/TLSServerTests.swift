@@ -25,11 +25,7 @@ struct TLSServerTests {
                 configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> (TestServer, UInt16) {
         let test = try TestServer(logger: logger) {
             var tls = ServerConfiguration.Listener(address: "127.0.0.1", port: 0)
-            var settings = TLSConfiguration()
-            settings.certificateFile = pki.serverCertificate
-            settings.keyFile = pki.serverKey
-            settings.caFile = pki.caCertificate
-            tls.tls = settings
+            tls.tls = .testServer(pki, verifyClients: true)
             configureTLS(&tls)
             $0.listeners.append(tls)
             configure(&$0)
