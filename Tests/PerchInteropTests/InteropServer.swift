@@ -45,10 +45,21 @@ final class ChildProcess {
         // Line-buffered stdout (stdbuf): the tools' debug lines would otherwise sit in a
         // pipe buffer and the test could not wait for them.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/stdbuf")
-        process.arguments = ["-oL", "/usr/bin/" + tool] + arguments
+        process.arguments = ["-oL", Self.resolve(tool)] + arguments
         process.standardOutput = stdout
         process.standardError = stdout
         try process.run()
+    }
+
+    /// `tool` as given when it is a path, else the first executable of that name on PATH
+    /// (pyenv's python3 before Debian's, say), else `/usr/bin/tool`.
+    static func resolve(_ tool: String) -> String {
+        if tool.contains("/") { return tool }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        for directory in path.split(separator: ":") where access("\(directory)/\(tool)", X_OK) == 0 {
+            return "\(directory)/\(tool)"
+        }
+        return "/usr/bin/" + tool
     }
 
     /// Reads stdout until `text` has appeared or `seconds` pass; returns whether it did.
