@@ -4,8 +4,9 @@ import PackageDescription
 // Module picture (see ../shared/DESIGN.md): nothing points upward.
 //   PerchCodec  <- PerchBroker <- PerchStore <- PerchServer <- perch
 //   COpenSSL    <- PerchStreams (TLS, WebSocket byte layers) <- PerchServer
+//   PerchBroker, COpenSSL (libcrypto), CArgon2 <- PerchAccess (password / ACL files) <- PerchServer
 // Codec, broker and server use the standard library, Dispatch and Glibc only (no Foundation).
-// OpenSSL 3 comes from Debian's libssl-dev and is linked dynamically.
+// OpenSSL 3 (libssl-dev) and argon2 (libargon2-dev) come from Debian, linked dynamically.
 let package = Package(
     name: "Perch",
     products: [
@@ -24,10 +25,12 @@ let package = Package(
         .target(name: "PerchStore", dependencies: ["PerchBroker", "PerchCodec"], exclude: ["FORMAT.md"]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .target(name: "PerchStreams", dependencies: ["COpenSSL"]),
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .target(name: "PerchAccess", dependencies: ["PerchBroker", "COpenSSL", "CArgon2"]),
         .target(
             name: "PerchServer",
             dependencies: [
-                "PerchCodec", "PerchBroker", "PerchStore", "PerchStreams",
+                "PerchCodec", "PerchBroker", "PerchStore", "PerchStreams", "PerchAccess",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -41,6 +44,7 @@ let package = Package(
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchBrokerTests", dependencies: ["PerchBroker", "PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchStreamsTests", dependencies: ["PerchStreams", "COpenSSL", "PerchTestKit"]),
+        .testTarget(name: "PerchAccessTests", dependencies: ["PerchAccess", "PerchBroker", "PerchTestKit"]),
         .testTarget(name: "PerchStoreTests", dependencies: ["PerchStore", "PerchBroker", "PerchCodec", "PerchTestKit"]),
         .testTarget(name: "PerchCrashTests", dependencies: ["PerchCodec", "PerchTestKit"]),
         .testTarget(

@@ -11,6 +11,8 @@
 #include <openssl/x509v3.h>
 #include <openssl/pem.h>
 #include <openssl/bio.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
 
 static inline long perch_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 static inline long perch_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }

@@ -71,6 +71,7 @@ extension Broker {
         let handedOver = takeShared(from: handle, inflight: true)
         let session = sessions[handle]
         sessions.remove(handle)
+        detachAccess(session: handle)
         if session.expiryInterval > 0 { durableDirty.insert(session.clientID) }
         statisticsStorage.droppedMessages += session.queue.count
         redispatchShared(handedOver, from: handle, backToSender: false)

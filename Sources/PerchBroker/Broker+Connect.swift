@@ -16,10 +16,28 @@ extension Broker {
             connect.username = identity
             connect.password = nil
         }
-        if let reason = refusal(of: connect) {
+        if let prefix = configuration.clientIDPrefix, !connect.clientID.hasPrefix(prefix) {
+            refuse(id, reason: .notAuthorized, connect: connect)
+            return
+        }
+        if configuration.useUsernameAsClientID {
+            guard let username = connect.username else {
+                refuse(id, reason: .notAuthorized, connect: connect)
+                return
+            }
+            connect.clientID = username
+        }
+        if let reason = refusal(of: connect, on: id) {
             refuse(id, reason: reason, connect: connect)
             return
         }
+        if checkPassword(connect, on: id) { return } // .passwordChecked continues
+        proceed(connect, on: id)
+    }
+
+    /// An acceptable, authenticated CONNECT: enhanced authentication if it asks for it,
+    /// else the session and CONNACK.
+    func proceed(_ connect: Connect, on id: ConnectionID) {
         if connect.version == .v5, let method = connect.properties.authenticationMethod {
             beginAuthentication(connect, method: method, on: id) // §4.12
             return
@@ -51,6 +69,7 @@ extension Broker {
             willDelay: connect.version == .v5 ? connect.will?.properties.willDelayInterval ?? 0 : 0,
             connectExpiryWasZero: (connect.properties.sessionExpiryInterval ?? 0) == 0,
             authenticationMethod: authentication?.method, username: connect.username)
+        attachAccess(session: handle, on: id, clientID: clientID, username: connect.username)
         statisticsStorage.connectedClients += 1
         out.append(.accepted(id, AcceptedClient(clientID: clientID, username: connect.username, version: connect.version,
                                                 cleanStart: connect.cleanStart, keepAlive: connect.keepAlive)))
@@ -66,7 +85,7 @@ extension Broker {
     }
 
     /// The CONNACK reason refusing this CONNECT, or nil to accept it.
-    private func refusal(of connect: Connect) -> ReasonCode? {
+    private func refusal(of connect: Connect, on id: ConnectionID) -> ReasonCode? {
         switch configuration.redirect { // v5 §4.11: 0x9C / 0x9D with Server Reference
         case .none: break
         case .useAnotherServer: return .useAnotherServer
@@ -78,11 +97,9 @@ extension Broker {
             guard configuration.allowZeroLengthClientID, connect.version != .v31 else { return .clientIdentifierNotValid }
             if connect.version != .v5 && !connect.cleanStart { return .clientIdentifierNotValid } // [MQTT-3.1.3-8]
         }
-        if !configuration.allowAnonymous && connect.username == nil { return .notAuthorized }
-        if let will = connect.will, let authorizer, // a Will it may not publish: refused, as mosquitto does
-           !authorizer.mayPublish(clientID: connect.clientID, username: connect.username, topic: will.topic.string) {
-            return .notAuthorized
-        }
+        if !realms[realm(of: id)].allowAnonymous && connect.username == nil { return .notAuthorized }
+        // A Will it may not publish: refused (v5 0x87, 3.1.1 0x05), as mosquitto does.
+        if !mayPublishWill(connect, on: id) { return .notAuthorized }
         if connect.version != .v5 && configuration.maxKeepalive < UInt16.max
             && connect.keepAlive > configuration.maxKeepalive {
             return .clientIdentifierNotValid // mosquitto 2 refuses 3.1.1 clients above max_keepalive

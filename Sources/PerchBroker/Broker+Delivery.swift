@@ -8,6 +8,10 @@ import PerchCodec
 ///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump the queue
 extension Broker {
     func deliver(_ delivery: Delivery, to handle: Int) {
+        if hasACL || authorizer != nil, !mayRead(delivery.message.topic, session: handle) {
+            statisticsStorage.deniedDeliveries += 1 // read is checked for every delivery, retained ones too
+            return
+        }
         if delivery.qos == .atMostOnce {
             guard let connection = sessions[handle].connection else {
                 statisticsStorage.droppedMessages += 1 // QoS 0 is not queued offline (mosquitto default)

@@ -70,6 +70,7 @@ extension Broker {
     /// Whether the authorizer lets the client publish to `topic` (3.1.1: a refused PUBLISH
     /// is acknowledged as usual and dropped [v311 MQTT-3.3.5-2]; v5: 0x87).
     private func mayPublish(_ topic: TopicName, client: ConnectedClient) -> Bool {
+        guard mayWrite(topic, client: client) else { return false }
         guard let authorizer else { return true }
         return authorizer.mayPublish(clientID: sessions[client.session].clientID, username: client.username,
                                      topic: topic.string)

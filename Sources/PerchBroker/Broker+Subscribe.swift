@@ -42,6 +42,7 @@ extension Broker {
     /// to grant it. v5 §3.2.2.3.11 / §3.2.2.3.13 also allow DISCONNECT; the per-filter
     /// SUBACK code keeps the other filters. 3.1.1 encodes every failure as 0x80.
     private func refusal(of subscription: Subscription, client: ConnectedClient) -> ReasonCode? {
+        if !maySubscribe(subscription.filter.filter, client: client) { return .notAuthorized }
         if let authorizer, !authorizer.maySubscribe(clientID: sessions[client.session].clientID,
                                                     username: client.username, filter: subscription.filter.string) {
             return .notAuthorized

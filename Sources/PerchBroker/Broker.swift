@@ -14,7 +14,7 @@ import PerchCodec
 /// `nextDeadline`. Facets: `+Connect`, `+Authentication` (v5 AUTH), `+Publish`,
 /// `+Subscribe`, `+Delivery` (with outbound topic aliases), `+Timers`, `+Errors` (the one
 /// place that maps errors to reactions), `+Diagnostics` (Reason Strings, fitting to the
-/// client's limits), `+Close`, `+Persistence` (durable session images), `+Restore`. Embedder hooks: `Authenticator`, `Authorizer`.
+/// client's limits), `+Close`, `+Persistence` (durable session images), `+Restore`, `+Access` (passwords off the loop, the ACL). Embedder hooks: `Authenticator`, `Authorizer`.
 ///
 /// The hot stored properties are `@exclusivity(unchecked)`: the broker is confined to one
 /// thread and never hands out overlapping accesses, and the runtime check on every access
@@ -25,6 +25,13 @@ public final class Broker {
     let authenticator: (any Authenticator)?
     /// Publish / subscribe authorisation; nil allows everything.
     let authorizer: (any Authorizer)?
+    /// Access realms (`AccessRealm`): realm 0 global, others per listener.
+    var realms: [AccessRealm]
+    /// Whether any realm has an ACL (else no session has rights to check).
+    var hasACL = false
+    /// Each session's resolved ACL rights by handle while an ACL applies; nil: not known yet
+    /// (restored from disk, its client not back). Empty without an ACL.
+    @exclusivity(unchecked) var sessionAccess: [SessionAccess?] = []
     @exclusivity(unchecked) var connections = ConnectionMap()
     /// Listener policy and transport identity of the connections whose policy is not the
     /// default (`ListenerPolicy`); empty on a broker without such listeners.
@@ -57,6 +64,7 @@ public final class Broker {
         self.configuration = configuration
         self.authenticator = authenticator
         self.authorizer = authorizer
+        self.realms = [AccessRealm(allowAnonymous: configuration.allowAnonymous)]
         for message in retained where !message.payload.isEmpty { self.retained.set(message) }
     }
 
@@ -71,6 +79,8 @@ public final class Broker {
         case .packet(let id, let packet): received(mounted(packet, on: id), on: id)
         case .malformed(let id, let error): malformed(error, on: id)
         case .closed(let id): lost(id)
+        case .passwordChecked(let id, let valid): passwordChecked(id, valid: valid)
+        case .accessChanged(let realms): changeAccess(realms)
         case .tick: fireDueTimers()
         case .shutdown: shutdown()
         }
@@ -99,11 +109,15 @@ public final class Broker {
     }
 
     /// Dispatches one decoded packet by connection state and type.
-    private func received(_ packet: Packet, on id: ConnectionID) {
+    func received(_ packet: Packet, on id: ConnectionID) {
         guard let client = connections[id]?.client else {
             guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
             if connection.authentication != nil {
                 receivedDuringAuthentication(packet, on: id)
+                return
+            }
+            if let pending = connection.passwordCheck {
+                receivedDuringPasswordCheck(packet, pending: pending, on: id)
                 return
             }
             guard case .connect(let connect) = packet else {

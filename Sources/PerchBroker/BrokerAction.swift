@@ -23,6 +23,27 @@ public enum BrokerAction: Sendable {
     case close(ConnectionID)
     /// A change to durable state for the store.
     case persist(StoreChange)
+    /// Check the CONNECT's password against the realm's password file, off the loop, and
+    /// answer with `.passwordChecked`. The CONNECT (and whatever the client sends behind
+    /// it) waits; nobody else does.
+    case checkPassword(ConnectionID, PasswordCheck)
+}
+
+/// One password to check (`BrokerAction.checkPassword`).
+public struct PasswordCheck: Sendable, Hashable {
+    /// The access realm (0: global; a listener's with `per_listener_settings true`).
+    public var realm: Int
+    public var clientID: String
+    public var username: String
+    /// The CONNECT's Password; nil when it had none.
+    public var password: [UInt8]?
+
+    public init(realm: Int, clientID: String, username: String, password: [UInt8]?) {
+        self.realm = realm
+        self.clientID = clientID
+        self.username = username
+        self.password = password
+    }
 }
 
 /// A change to durable state: retained messages (emitted by the event that changes them),

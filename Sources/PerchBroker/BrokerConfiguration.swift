@@ -10,6 +10,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var allowZeroLengthClientID: Bool = true
     /// Prefix of assigned client identifiers.
     public var assignedClientIDPrefix: String = "perch-"
+    /// `use_username_as_clientid`: the User Name replaces the client id (a client without one
+    /// is refused 0x87 / 3.1.1 0x05), so one user cannot take over another's session.
+    public var useUsernameAsClientID = false
+    /// `clientid_prefixes`: only client ids starting with this are accepted (else 0x87 /
+    /// 3.1.1 0x05, as mosquitto).
+    public var clientIDPrefix: String?
     /// `max_inflight_messages`: outbound QoS 1/2 messages in flight per client (0 = no limit
     /// other than 65535). v5 clients' Receive Maximum lowers it further.
     public var maxInflightMessages: Int = 20

@@ -17,6 +17,12 @@ public enum BrokerEvent: Sendable {
     /// The connection is gone (peer closed, reset, write error, or a `.close` completed).
     /// The broker publishes the Will if one is pending and keeps or drops the session.
     case closed(ConnectionID)
+    /// The answer to `.checkPassword` for the connection: whether the password is right.
+    case passwordChecked(ConnectionID, Bool)
+    /// New access rules (SIGHUP re-read the password, ACL and PSK files): from the next
+    /// packet on every client, connected or not, is judged by them. Realm 0 is the global
+    /// one; `ListenerPolicy.realm` picks a listener's.
+    case accessChanged([AccessRealm])
     /// The timer the transport armed at `Broker.nextDeadline` fired.
     case tick
     /// SIGTERM / SIGINT: DISCONNECT every client (v5: 0x8B), then the transport closes them.

@@ -7,23 +7,41 @@ struct Connection: Sendable {
     /// Nil until a CONNECT is accepted.
     var client: ConnectedClient?
     /// An enhanced-authentication exchange in progress (before CONNACK or re-authentication).
+    var authentication: PendingAuthentication? {
+        get { if case .exchange(let value)? = pending?.value { return value } else { return nil } }
+        set { pending = newValue.map { PendingBox(.exchange($0)) } }
+    }
+    /// A CONNECT whose password is being checked off the loop, and the packets that arrived
+    /// behind it (handled once it is accepted).
+    var passwordCheck: PendingPassword? {
+        get { if case .password(let value)? = pending?.value { return value } else { return nil } }
+        set { pending = newValue.map { PendingBox(.password($0)) } }
+    }
     /// Boxed: it is rare and large (a whole CONNECT), and every connection's entry in the
     /// broker's table would otherwise carry room for it.
-    var authentication: PendingAuthentication? {
-        get { pendingAuthentication?.value }
-        set { pendingAuthentication = newValue.map(PendingAuthenticationBox.init) }
-    }
-    private var pendingAuthentication: PendingAuthenticationBox?
+    private var pending: PendingBox?
 
     init(client: ConnectedClient? = nil) {
         self.client = client
     }
 }
 
-/// Holds a `PendingAuthentication` out of line (immutable; a change stores a new box).
-final class PendingAuthenticationBox: Sendable {
-    let value: PendingAuthentication
-    init(_ value: PendingAuthentication) { self.value = value }
+/// What a connection waits for before its CONNACK.
+enum PendingConnect: Sendable {
+    case exchange(PendingAuthentication)
+    case password(PendingPassword)
+}
+
+/// A CONNECT waiting for `.passwordChecked`, with the packets the client sent behind it.
+struct PendingPassword: Sendable {
+    var connect: Connect
+    var held: [Packet] = []
+}
+
+/// Holds a `PendingConnect` out of line (immutable; a change stores a new box).
+final class PendingBox: Sendable {
+    let value: PendingConnect
+    init(_ value: PendingConnect) { self.value = value }
 }
 
 /// The per-connection state of an accepted client (what does not outlive the connection).
@@ -113,6 +131,8 @@ public struct BrokerStatistics: Sendable, Hashable {
     public var retainedMessages = 0
     /// Deliveries dropped: queue full, too large for the client, expired, QoS 0 offline.
     public var droppedMessages = 0
+    /// Deliveries the subscriber's ACL (or the authorizer) did not let it read.
+    public var deniedDeliveries = 0
 
     public init() {}
 }

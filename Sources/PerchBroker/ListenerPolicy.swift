@@ -13,14 +13,18 @@ public struct ListenerPolicy: Sendable, Hashable {
     /// User Name is the identity the transport established below MQTT (`.identified`),
     /// whatever the CONNECT says; a client without one is refused with 0x86 (3.1.1: 0x04).
     public var usernameFromIdentity: Bool
+    /// The access realm (`AccessRealm`) of the listener: 0, the global one, unless
+    /// `per_listener_settings true` gave the listener its own password and ACL files.
+    public var realm: Int
 
-    public init(mountPoint: String? = nil, usernameFromIdentity: Bool = false) {
+    public init(mountPoint: String? = nil, usernameFromIdentity: Bool = false, realm: Int = 0) {
         self.mountPoint = mountPoint
         self.usernameFromIdentity = usernameFromIdentity
+        self.realm = realm
     }
 
     /// Whether connections under this policy are treated like any other.
-    var isDefault: Bool { mountPoint == nil && !usernameFromIdentity }
+    var isDefault: Bool { mountPoint == nil && !usernameFromIdentity && realm == 0 }
 }
 
 /// The policy of one connection and the identity the transport established for it. Kept

@@ -2,14 +2,16 @@ extension ConfigFile {
     /// Applies one directive (`self.directive`) with its arguments.
     mutating func apply(_ args: [String]) throws(ConfigError) {
         if try applyListenerDirective(args) { return }
+        if try applyAccessDirective(args) { return }
         switch directive {
         case "listener": try listener(args)
         case "port":
             let port = try self.port(try single(args))
             addListeners(port: port, address: nil)
-        case "allow_anonymous": allowAnonymous = try bool(args)
         case "allow_zero_length_clientid": configuration.broker.allowZeroLengthClientID = try bool(args)
         case "auto_id_prefix": configuration.broker.assignedClientIDPrefix = try single(args)
+        case "use_username_as_clientid": configuration.broker.useUsernameAsClientID = try bool(args)
+        case "clientid_prefixes": configuration.broker.clientIDPrefix = try single(args)
         case "persistence": configuration.persistence = try bool(args)
         case "persistence_location": configuration.persistenceLocation = try single(args)
         case "persistence_sync": try persistenceSync(args)
@@ -39,8 +41,6 @@ extension ConfigFile {
         case "log_type": try logType(args)
         case "log_dest": try logDestination(args)
         case "connection_messages": configuration.connectionMessages = try bool(args)
-        case "per_listener_settings":
-            guard try bool(args) == false else { throw error("per_listener_settings true is not supported yet") }
         default:
             if ConfigFile.isMosquittoDirective(directive) {
                 throw error("not implemented by Perch yet")

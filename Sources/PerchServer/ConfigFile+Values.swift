@@ -38,19 +38,19 @@ extension ConfigFile {
     }
 
     static let mosquittoDirectives: Set<String> = [
-        "acl_file", "address", "allow_duplicate_messages", "auth_plugin", "auth_plugin_deny_special_chars",
+        "address", "allow_duplicate_messages", "auth_plugin", "auth_plugin_deny_special_chars",
         "autosave_on_changes", "bind_address", "bind_interface", "cafile", "capath", "certfile",
-        "check_retain_source", "cleansession", "clientid", "clientid_prefixes", "connection",
+        "check_retain_source", "cleansession", "clientid", "connection",
         "connection_messages_timestamp", "crlfile", "dhparamfile", "enable_control_api",
         "global_max_clients", "global_max_connections", "http_dir", "idle_timeout", "include_dir",
         "keepalive_interval", "keyfile", "log_facility", "log_timestamp", "log_timestamp_format",
         "max_inflight_bytes", "memory_limit", "mount_point", "notifications", "notifications_local_only",
-        "notification_topic", "password_file", "persistence_file", "persistent_client_expiration",
+        "notification_topic", "persistence_file", "persistent_client_expiration",
         "pid_file", "plugin", "protocol", "psk_file", "psk_hint", "queue_qos0_messages",
         "require_certificate", "restart_timeout", "round_robin", "set_tcp_nodelay", "socket_domain",
         "start_type", "sys_interval", "threshold", "tls_engine", "tls_engine_kpass_sha1",
         "tls_keyform", "tls_version", "topic", "try_private", "upgrade_outgoing_qos",
-        "use_identity_as_username", "use_subject_as_username", "use_username_as_clientid", "user",
+        "use_identity_as_username", "use_subject_as_username", "user",
         "accept_protocol_versions", "disable_client_cert_date_checks", "listener_allow_anonymous",
         "listener_auto_id_prefix", "retry_interval",
         "store_clean_interval",

@@ -19,7 +19,12 @@ public struct ConfigFile {
     var line = 0
     var directive = ""
     var sawListener = false
-    var allowAnonymous: Bool?
+    /// Access directives by section index (nil: before any listener), ConfigFile+Access.
+    var accessDirectives: [Int?: AccessDirectives] = [:]
+    /// `per_listener_settings` and its line.
+    var perListenerSettings: (Bool, Int)?
+    /// The first access directive given before any listener line.
+    var accessBeforeListener: Int?
     /// `log_type` values seen so far; the first `log_type` line replaces the default set.
     var logTypes: Set<LogType>?
     /// The line of the last `redirect`, for the check that a `server_reference` goes with it.
@@ -67,7 +72,7 @@ public struct ConfigFile {
             configuration.listeners = ServerConfiguration().listeners
         }
         try finishTLS()
-        configuration.broker.allowAnonymous = allowAnonymous ?? !sawListener
+        try finishAccess()
         if let logTypes { configuration.logLevel = LogType.level(of: logTypes) }
         return configuration
     }

@@ -30,12 +30,14 @@ extension Server {
             i += 1
             switch action {
             case .send(let id, let packet):
+                if case .connack(let connack) = packet, connack.reason.isFailure { noteRefused(connack, on: id) }
                 if packet.awaitsCommit { commit.durableAcks.append(id) }
                 enqueue(packet, to: id, now: now)
             case .close(let id): markClosed(id)
             case .persist(let change): store.apply(change)
             case .accepted(let id, let client): noteAccepted(client, on: id)
             case .connecting: break // taken as it was emitted (Server+Read, noteNewActions)
+            case .checkPassword(let id, let check): startPasswordCheck(check, on: id)
             }
         }
         actions.removeAll(keepingCapacity: true)

@@ -158,7 +158,7 @@ extension Server {
                     connections[position: index].state = .closing
                     updateInterest(at: index)
                 }
-            case .accepted, .send, .persist:
+            case .accepted, .send, .persist, .checkPassword:
                 break
             }
             i += 1

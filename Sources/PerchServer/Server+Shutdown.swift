@@ -8,7 +8,8 @@ import PerchStore
 
 extension Server {
     /// SIGTERM and SIGINT shut the server down cleanly, then call `completion` (the
-    /// executable exits 0 there). The signals' default actions are ignored from now on.
+    /// executable exits 0 there); SIGHUP re-reads the password and ACL files. The signals'
+    /// default actions are ignored from now on.
     /// Call it before `start()`, from the thread that set the server up (never from `queue`).
     public func handleSignals(completion: @escaping @Sendable () -> Void) {
         let registered = DispatchSemaphore(value: 0)
@@ -23,9 +24,18 @@ extension Server {
             source.resume()
             sources.signals.append(source)
         }
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: queue)
+        hangup.setEventHandler { [self] in
+            logger.notice("Received signal \(SIGHUP), reloading the access files")
+            reloadAccess()
+        }
+        hangup.setRegistrationHandler { registered.signal() }
+        hangup.resume()
+        sources.signals.append(hangup)
         // Until libdispatch has registered a source, the signal is ignored: wait, so that a
         // SIGTERM sent once the start-up log is out is never lost.
-        for _ in 0..<2 { registered.wait() }
+        for _ in 0..<3 { registered.wait() }
     }
 
     /// Stop accepting; the broker DISCONNECTs every client (v5: 0x8B Server shutting

@@ -81,6 +81,10 @@ public final class Server: @unchecked Sendable {
     /// The embedder's hooks, handed to the broker when it starts.
     let authenticator: (any Authenticator)?
     let authorizer: (any Authorizer)?
+    /// The embedder's password check; nil: the password files.
+    let passwordAuthenticator: (any PasswordAuthenticator)?
+    /// Checks passwords against the files off the loop (Server+Access).
+    var passwordVerifier: PasswordVerifier?
     /// The store's group commit as the loop tracks it (Server+Commit).
     var commit = CommitState()
 
@@ -89,22 +93,26 @@ public final class Server: @unchecked Sendable {
     public convenience init(configuration: ServerConfiguration, logger: Logger,
                             queue: DispatchQueue = DispatchQueue(label: "perch"),
                             authenticator: (any Authenticator)? = nil,
-                            authorizer: (any Authorizer)? = nil) throws(ServerError) {
+                            authorizer: (any Authorizer)? = nil,
+                            passwordAuthenticator: (any PasswordAuthenticator)? = nil) throws(ServerError) {
         let store: any BrokerStore = configuration.persistence
             ? FileStore(directory: configuration.persistenceLocation, policy: configuration.persistenceSync,
                         autosaveInterval: configuration.autosaveInterval, recover: configuration.recover,
                         compactionThreshold: configuration.persistenceCompactionBytes)
             : NullStore()
         try self.init(configuration: configuration, store: store, logger: logger, queue: queue,
-                      authenticator: authenticator, authorizer: authorizer)
+                      authenticator: authenticator, authorizer: authorizer, passwordAuthenticator: passwordAuthenticator)
     }
 
     /// `authenticator` drives MQTT 5 enhanced authentication (AUTH exchanges; without one
     /// a CONNECT naming an Authentication Method gets CONNACK 0x8C), `authorizer` decides
-    /// what each client may publish and subscribe to (nil allows everything).
+    /// what each client may publish, subscribe to and receive (nil allows everything; the
+    /// configuration's ACL files apply as well), `passwordAuthenticator` checks the
+    /// password of every CONNECT with a User Name instead of the password files.
     public init(configuration: ServerConfiguration, store: any BrokerStore, logger: Logger,
                 queue: DispatchQueue, authenticator: (any Authenticator)? = nil,
-                authorizer: (any Authorizer)? = nil) throws(ServerError) {
+                authorizer: (any Authorizer)? = nil,
+                passwordAuthenticator: (any PasswordAuthenticator)? = nil) throws(ServerError) {
         guard !configuration.listeners.isEmpty else { throw ServerError("no listener configured") }
         self.configuration = configuration
         self.store = store
@@ -112,6 +120,7 @@ public final class Server: @unchecked Sendable {
         self.queue = queue
         self.authenticator = authenticator
         self.authorizer = authorizer
+        self.passwordAuthenticator = passwordAuthenticator
         self.broker = Broker(configuration: configuration.broker)
     }
 
@@ -132,6 +141,8 @@ public final class Server: @unchecked Sendable {
         broker = Broker(configuration: configuration.broker, retained: recovered.retained,
                         authenticator: authenticator, authorizer: authorizer)
         broker.restore(sessions: recovered.sessions, now: now)
+        try loadAccess(now: now)
+        actions.removeAll() // .accessChanged before any client: nothing to apply
         let epoll = try Epoll()
         self.epoll = epoll
         let warnings: [String]

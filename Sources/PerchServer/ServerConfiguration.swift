@@ -43,6 +43,9 @@ public struct ServerConfiguration: Sendable, Hashable {
         public var maxConnections = -1
         /// `bind_interface`: bind to this network interface only (SO_BINDTODEVICE).
         public var bindInterface: String?
+        /// The index in `accessRealms` of this listener's access rules: 0, the global ones,
+        /// unless `per_listener_settings true` gave it its own.
+        public var realm = 0
 
         public init(address: String, port: UInt16) {
             self.address = address
@@ -63,7 +66,7 @@ public struct ServerConfiguration: Sendable, Hashable {
 
         /// The policy the broker applies to this listener's clients.
         public var policy: ListenerPolicy {
-            ListenerPolicy(mountPoint: mountPoint, usernameFromIdentity: identity != .none)
+            ListenerPolicy(mountPoint: mountPoint, usernameFromIdentity: identity != .none, realm: realm)
         }
 
         /// `(websockets)`, `(TLS)`, `(websockets, TLS)` or nothing, for the start-up log.
@@ -115,6 +118,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var logDestination = LogDestination.stderr
     /// `connection_messages`: log clients connecting and disconnecting.
     public var connectionMessages = true
+    /// Access rules by realm (`Listener.realm`); realm 0 is global. Empty: realm 0 is
+    /// `broker.allowAnonymous` with no password or ACL file.
+    public var accessRealms: [AccessFiles] = []
     /// Pending output per connection above which QoS 0 PUBLISH packets to it are dropped.
     public var outputSoftLimit = 1 << 20
     /// Pending output per connection above which the connection is closed.
@@ -127,4 +133,20 @@ public struct ServerConfiguration: Sendable, Hashable {
     public var closeTimeout: Int64 = 10_000
 
     public init() {}
+}
+
+/// One realm's access settings as mosquitto.conf names them: `allow_anonymous`,
+/// `password_file`, `acl_file`. The server reads the files at start and on SIGHUP.
+public struct AccessFiles: Sendable, Hashable {
+    public var allowAnonymous: Bool
+    /// A mosquitto_passwd file; nil: User Names are not checked.
+    public var passwordFile: String?
+    /// A mosquitto ACL file; nil: everything is allowed.
+    public var aclFile: String?
+
+    public init(allowAnonymous: Bool, passwordFile: String? = nil, aclFile: String? = nil) {
+        self.allowAnonymous = allowAnonymous
+        self.passwordFile = passwordFile
+        self.aclFile = aclFile
+    }
 }

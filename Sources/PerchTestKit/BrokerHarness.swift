@@ -24,6 +24,8 @@ public final class BrokerHarness {
     private var versions: [ConnectionID: ProtocolVersion] = [:]
     /// Each accepted connection's client, as the broker announced it (`.accepted`).
     public private(set) var accepted: [ConnectionID: AcceptedClient] = [:]
+    /// Every `.checkPassword` the broker asked for, in order (answer with `.passwordChecked`).
+    public private(set) var passwordChecks: [(ConnectionID, PasswordCheck)] = []
 
     public init(configuration: BrokerConfiguration = BrokerConfiguration(), retained: [Message] = [],
                 authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil,
@@ -52,6 +54,7 @@ public final class BrokerHarness {
             case .persist(let change): persisted.append(change)
             case .connecting(let id, let version, _): versions[id] = version
             case .accepted(let id, let client): accepted[id] = client
+            case .checkPassword(let id, let check): passwordChecks.append((id, check))
             }
         }
     }

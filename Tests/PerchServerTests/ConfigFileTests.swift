@@ -111,7 +111,6 @@ struct ConfigFileTests {
         ("log_dest syslog", "not implemented by Perch yet"),
         ("log_dest console", "is not stdout or stderr"),
         ("connection_messages on", "is not true or false"),
-        ("per_listener_settings true", "not supported yet"),
         ("listener", "expected PORT [ADDRESS]"),
         ("listener 70000", "is not a port number"),
         ("listener 1883 example.com", "is not a numeric IPv4 or IPv6 address"),
@@ -131,7 +130,7 @@ struct ConfigFileTests {
     }
 
     @Test("mosquitto directives Perch does not implement yet are errors, not ignored",
-          arguments: ["password_file /etc/p", "acl_file /etc/a", "include_dir /etc/conf.d", "bridge_protocol_version mqttv311",
+          arguments: ["include_dir /etc/conf.d", "bridge_protocol_version mqttv311",
                       "connection bridge1", "address 10.0.0.1:1883", "auth_opt_x y", "plugin /lib/p.so",
                       "bind_address 0.0.0.0", "user mosquitto"])
     func unimplemented(_ line: String) throws {

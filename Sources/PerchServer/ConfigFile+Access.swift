@@ -1,0 +1,83 @@
+import PerchAccess
+
+/// `allow_anonymous`, `password_file`, `acl_file` and `per_listener_settings`, as in
+/// mosquitto 2.0: with `per_listener_settings false` (the default) they are global wherever
+/// they stand; with `true` each applies to the listener above it, which gets its own realm.
+/// The files are read here, so a bad one stops the start naming its own file and line.
+extension ConfigFile {
+    /// One realm's directives as given, with their lines (for errors).
+    struct AccessDirectives {
+        var allowAnonymous: Bool?
+        var passwordFile: (path: String, line: Int)?
+        var aclFile: (path: String, line: Int)?
+    }
+
+    /// Records an access directive for the current section (or globally), or returns false
+    /// when `directive` is not one.
+    mutating func applyAccessDirective(_ args: [String]) throws(ConfigError) -> Bool {
+        let section = sections.isEmpty ? nil : sections.count - 1
+        var entry = accessDirectives[section] ?? AccessDirectives()
+        switch directive {
+        case "allow_anonymous": entry.allowAnonymous = try bool(args)
+        case "password_file": entry.passwordFile = (try single(args), line)
+        case "acl_file": entry.aclFile = (try single(args), line)
+        case "per_listener_settings":
+            perListenerSettings = (try bool(args), line)
+            return true
+        default: return false
+        }
+        accessDirectives[section] = entry
+        if section == nil { accessBeforeListener = accessBeforeListener ?? line }
+        return true
+    }
+
+    /// Resolves the realms (and each listener's) once the file has ended, reading the files.
+    mutating func finishAccess() throws(ConfigError) {
+        let defaultAnonymous = !sawListener
+        var realms: [(AccessDirectives, Bool)] = []
+        if let (perListener, line) = perListenerSettings, perListener {
+            if sawListener, let early = accessBeforeListener {
+                throw ConfigError(file: file, line: early, directive: nil,
+                                  "with per_listener_settings true (line \(line)) access options must follow a listener line")
+            }
+            realms.append((accessDirectives[nil] ?? AccessDirectives(), defaultAnonymous))
+            for (index, section) in sections.enumerated() {
+                realms.append((accessDirectives[index] ?? AccessDirectives(), false))
+                for listener in section.range { configuration.listeners[listener].realm = realms.count - 1 }
+            }
+        } else {
+            var merged = AccessDirectives()
+            // In file order: the last line of each directive wins.
+            for key in [nil] + sections.indices.map(Optional.some) {
+                guard let entry = accessDirectives[key] else { continue }
+                if let value = entry.allowAnonymous { merged.allowAnonymous = value }
+                if let value = entry.passwordFile, value.line > (merged.passwordFile?.line ?? 0) { merged.passwordFile = value }
+                if let value = entry.aclFile, value.line > (merged.aclFile?.line ?? 0) { merged.aclFile = value }
+            }
+            realms.append((merged, defaultAnonymous))
+        }
+        configuration.accessRealms = []
+        for (entry, anonymous) in realms {
+            for (file, directive) in [(entry.passwordFile, "password_file"), (entry.aclFile, "acl_file")] {
+                guard let file else { continue }
+                do {
+                    let text = try AccessRules.read(file.path)
+                    if directive == "password_file" {
+                        _ = try PasswordFile(parsing: text, file: file.path)
+                    } else {
+                        _ = try ACLFile.parse(text, file: file.path)
+                    }
+                } catch {
+                    // The access file's own line when the fault is inside it, else the directive's.
+                    throw ConfigError(file: error.line > 0 ? error.file : self.file,
+                                      line: error.line > 0 ? error.line : file.line, directive: directive,
+                                      error.line > 0 ? "\(error.reason)" : "\(file.path): \(error.reason)")
+                }
+            }
+            configuration.accessRealms.append(AccessFiles(allowAnonymous: entry.allowAnonymous ?? anonymous,
+                                                          passwordFile: entry.passwordFile?.path,
+                                                          aclFile: entry.aclFile?.path))
+        }
+        configuration.broker.allowAnonymous = configuration.accessRealms[0].allowAnonymous
+    }
+}

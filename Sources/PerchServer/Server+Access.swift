@@ -1,0 +1,81 @@
+import Logging
+import PerchAccess
+import PerchBroker
+import PerchCodec
+
+/// Access control in the transport: the password checks the broker asks for, run by the
+/// `PasswordVerifier` (or the embedder's `PasswordAuthenticator`) off the loop and fed back
+/// as events; SIGHUP re-reading the password and ACL files.
+extension Server {
+    /// Reads the access files and hands the realms to the broker (start-up). Files were
+    /// checked when the configuration was parsed; one that broke since stops the start.
+    func loadAccess(now: Timestamp) throws(ServerError) {
+        let rules: AccessRules
+        do {
+            rules = try AccessRules.load(configuration.accessRealms, defaultAnonymous: configuration.broker.allowAnonymous)
+        } catch {
+            throw ServerError("\(error)")
+        }
+        install(rules, now: now)
+    }
+
+    /// SIGHUP: the files again. A file that does not load keeps every old rule, and says why.
+    func reloadAccess() {
+        guard epoll != nil, !isShuttingDown else { return }
+        let now = MonotonicClock.now()
+        do {
+            let rules = try AccessRules.load(configuration.accessRealms, defaultAnonymous: configuration.broker.allowAnonymous)
+            install(rules, now: now)
+            finishBatch(now: now)
+            logger.notice("Reloaded the password and ACL files")
+        } catch {
+            logger.error("Reloading access files: \(error); keeping the previous rules")
+        }
+    }
+
+    private func install(_ rules: AccessRules, now: Timestamp) {
+        var realms = rules.realms
+        if passwordAuthenticator != nil {
+            for index in realms.indices { realms[index].checksPasswords = true }
+        }
+        if let verifier = passwordVerifier {
+            verifier.replace(files: rules.passwords)
+        } else {
+            passwordVerifier = PasswordVerifier(files: rules.passwords, loop: queue)
+        }
+        broker.handle(.accessChanged(realms), now: now, into: &actions)
+    }
+
+    /// `.checkPassword`: the answer comes back in a later turn of the loop.
+    func startPasswordCheck(_ check: PasswordCheck, on id: ConnectionID) {
+        let answer: @Sendable (Bool) -> Void = { [self] valid in passwordChecked(id, valid: valid) }
+        if let passwordAuthenticator {
+            passwordAuthenticator.check(check) { [queue] valid in queue.async { answer(valid) } }
+        } else {
+            passwordVerifier?.check(check, answer: answer) ?? queue.async { answer(false) }
+        }
+    }
+
+    private func passwordChecked(_ id: ConnectionID, valid: Bool) {
+        guard !isShuttingDown, connections.index(forKey: id) != nil else { return }
+        let now = MonotonicClock.now()
+        broker.handle(.passwordChecked(id, valid), now: now, into: &actions)
+        finishBatch(now: now)
+    }
+
+    /// mosquitto's words for a refused CONNECT, which log watchers (fail2ban) look for.
+    func noteRefused(_ connack: ConnAck, on id: ConnectionID) {
+        guard connack.reason == .notAuthorized || connack.reason == .badUserNameOrPassword,
+              let index = connections.index(forKey: id) else { return }
+        let connection = connections[position: index]
+        logger.notice("Client \(connection.clientID ?? "<unknown>") disconnected, not authorised.",
+                      metadata: ["peer": "\(connection.peer)"])
+    }
+}
+
+/// An embedder's password check, asked for every CONNECT with a User Name instead of the
+/// password files. It may answer later and on any thread (not on the caller's stack is
+/// fine too); the CONNECT waits for it, nobody else does.
+public protocol PasswordAuthenticator: Sendable {
+    func check(_ request: PasswordCheck, reply: @escaping @Sendable (Bool) -> Void)
+}
