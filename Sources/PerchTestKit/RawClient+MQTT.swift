@@ -5,11 +5,12 @@ extension RawClient {
     /// Sends CONNECT and returns the CONNACK (throws on anything else, a close or a timeout).
     @discardableResult
     public func connect(version: ProtocolVersion, clientID: String, cleanStart: Bool = true,
-                        keepAlive: UInt16 = 60, will: Will? = nil,
+                        keepAlive: UInt16 = 60, will: Will? = nil, username: String? = nil, password: String? = nil,
                         properties: Properties = Properties(), timeout: Double = 5) throws(Failure) -> ConnAck {
         self.version = version
         try send(.connect(Connect(version: version, cleanStart: cleanStart, keepAlive: keepAlive,
-                                  clientID: clientID, will: will, properties: properties)))
+                                  clientID: clientID, will: will, username: username,
+                                  password: password.map { Array($0.utf8) }, properties: properties)))
         guard let packet = try receive(timeout: timeout) else { throw .timeout("CONNACK") }
         guard case .connack(let ack) = packet else { throw .io("expected CONNACK, got \(packet)") }
         return ack

