@@ -36,7 +36,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "perch",
-            dependencies: ["PerchServer", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["PerchServer", "PerchAccess", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "perch-bench", dependencies: ["PerchCodec", "PerchStreams"]),
         .target(name: "PerchTestKit", dependencies: ["PerchCodec", "PerchBroker", "PerchStreams"]),

@@ -12,7 +12,7 @@ public final class PerchProcess {
     public private(set) var text = ""
 
     /// `perch` next to the test bundle (`.build/<triple>/debug/perch`).
-    static var executablePath: String {
+    public static var executablePath: String {
         var buffer = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         let bundle = String(decoding: buffer[0..<max(0, n)].map { UInt8(bitPattern: $0) }, as: UTF8.self)

@@ -16,6 +16,7 @@ struct Arguments: Equatable {
 
     static let usage = """
         Usage: perch [-c FILE] [-p PORT] [-v] [--recover] [--test-config]
+               perch passwd [-H sha512-pbkdf2|argon2id] [-c | -D | -U] [-b] FILE [USER [PASSWORD]]
                perch -h | --help | --version
 
           -c FILE          read a mosquitto.conf-style configuration file

@@ -7,11 +7,15 @@ import PerchServer
 
 /// `perch`: parse flags, read the configuration, start the server, serve until SIGTERM or
 /// SIGINT, exit 0. Any problem before serving: a message on stderr and exit status 1.
+/// `perch passwd ...` manages password files instead (mosquitto_passwd's options).
 @main
 enum Perch {
     static let version = "0.1.0"
 
     static func main() {
+        if CommandLine.arguments.dropFirst().first == "passwd" {
+            Passwd.run(Array(CommandLine.arguments.dropFirst(2)))
+        }
         let arguments: Arguments
         switch Arguments.parse(Array(CommandLine.arguments.dropFirst())) {
         case .success(let parsed): arguments = parsed

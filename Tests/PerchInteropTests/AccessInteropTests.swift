@@ -152,3 +152,37 @@ final class AccessInteropTests {
         #expect(s.waitFor("home/bob/diary still"))
     }
 }
+
+/// A password file written by `perch passwd` works in mosquitto 2.0.11 itself.
+@Suite("perch passwd with mosquitto", .serialized)
+struct PasswdInteropTests {
+    @Test("perch passwd writes mode 0600, prompts without -b, and mosquitto 2.0.11 accepts its sha512-pbkdf2 file")
+    func mosquittoAccepts() throws {
+        let directory = NSTemporaryDirectory() + "perch-passwd-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let file = directory + "/passwd"
+        let create = try PerchProcess(["passwd", "-c", "-b", file, "alice", "alice pw"])
+        #expect(create.waitForExit() == 0, "\(create.text)")
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+        // The prompt reads stdin when it is not a terminal.
+        let perch = PerchProcess.executablePath
+        _ = try ShellCommand.check("printf 'bob pw\\nbob pw\\n' | '\(perch)' passwd '\(file)' bob")
+        let mismatch = try ShellCommand.run("printf 'a\\nb\\n' | '\(perch)' passwd '\(file)' carol")
+        #expect(mismatch.status == 1 && mismatch.output.contains("passwords do not match"))
+        // Started as root, mosquitto would drop to its own user: `user root` keeps it able to
+        // read the 0600 file and bind in the test's directory (ignored when not root).
+        let socket = directory + "/mosquitto.sock"
+        try "user root\nlistener 0 \(socket)\nallow_anonymous false\npassword_file \(file)\n"
+            .write(toFile: directory + "/mosquitto.conf", atomically: true, encoding: .utf8)
+        let mosquitto = try ChildProcess(FileManager.default.fileExists(atPath: "/usr/sbin/mosquitto") ? "/usr/sbin/mosquitto" : "mosquitto",
+                                         ["-c", directory + "/mosquitto.conf", "-v"])
+        defer { mosquitto.process.terminate() }
+        #expect(mosquitto.waitFor("running", seconds: 10), "\(mosquitto.output)")
+        for (user, password, expected) in [("alice", "alice pw", Int32(0)), ("bob", "bob pw", 0), ("alice", "wrong", 5)] {
+            let pub = try ChildProcess("mosquitto_pub", ["--unix", socket, "-u", user, "-P", password, "-t", "t", "-m", "1"])
+            #expect(pub.waitForExit() == expected, "\(user)/\(password): \(pub.output)")
+        }
+    }
+}
