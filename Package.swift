@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(
             name: "PerchServerTests",
             dependencies: [
-                "PerchServer", "PerchCodec", "PerchTestKit", "PerchStreams",
+                "PerchServer", "PerchCodec", "PerchTestKit", "PerchStreams", "PerchAccess",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

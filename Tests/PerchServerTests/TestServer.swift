@@ -15,6 +15,7 @@ final class TestServer {
     /// `store` replaces the store the configuration asks for; `logger` the silent one.
     init(persistenceDirectory: String? = nil, store: (any BrokerStore)? = nil, logger: Logger? = nil,
          authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil,
+         passwordAuthenticator: (any PasswordAuthenticator)? = nil,
          configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         var configuration = ServerConfiguration()
         configuration.listeners = [.init(address: "127.0.0.1", port: 0)]
@@ -26,10 +27,12 @@ final class TestServer {
         let queue = DispatchQueue(label: "perch-test")
         if let store {
             server = try Server(configuration: configuration, store: store, logger: logger, queue: queue,
-                                authenticator: authenticator, authorizer: authorizer)
+                                authenticator: authenticator, authorizer: authorizer,
+                                passwordAuthenticator: passwordAuthenticator)
         } else {
             server = try Server(configuration: configuration, logger: logger, queue: queue,
-                                authenticator: authenticator, authorizer: authorizer)
+                                authenticator: authenticator, authorizer: authorizer,
+                                passwordAuthenticator: passwordAuthenticator)
         }
         try server.start()
         port = server.listeningPorts[0]
