@@ -7,6 +7,7 @@ import PerchStreams
 extension ConfigFile {
     mutating func finishTLS() throws(ConfigError) {
         let keys = try pskFile.map { file throws(ConfigError) in try Self.readPSKFile(file.path, line: file.line, config: self.file) }
+        configuration.pskFile = pskFile?.path
         for section in sections {
             for index in section.range {
                 var listener = configuration.listeners[index]

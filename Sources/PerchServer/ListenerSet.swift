@@ -32,6 +32,13 @@ struct ListenerSet {
 
     static func token(_ index: Int) -> UInt64 { UInt64.max - UInt64(index) }
 
+    /// SIGHUP re-read the `psk_file`: the TLS-PSK listeners' new identities and keys.
+    func replacePSKKeys(_ keys: [String: [UInt8]]) {
+        for listener in bound where listener.configuration.tls?.pskHint != nil {
+            listener.tls?.replacePSKKeys(keys)
+        }
+    }
+
     /// The listener an epoll token stands for, if it is one.
     func index(ofToken token: UInt64) -> Int? {
         let index = UInt64.max - token

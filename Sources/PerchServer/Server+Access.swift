@@ -19,18 +19,30 @@ extension Server {
         install(rules, now: now)
     }
 
-    /// SIGHUP: the files again. A file that does not load keeps every old rule, and says why.
+    /// SIGHUP: the files again (password, ACL, PSK). A file that does not load keeps every
+    /// old rule, and says why.
     func reloadAccess() {
         guard epoll != nil, !isShuttingDown else { return }
         let now = MonotonicClock.now()
+        let rules: AccessRules
+        var keys: [String: [UInt8]]?
         do {
-            let rules = try AccessRules.load(configuration.accessRealms, defaultAnonymous: configuration.broker.allowAnonymous)
-            install(rules, now: now)
-            finishBatch(now: now)
-            logger.notice("Reloaded the password and ACL files")
+            rules = try AccessRules.load(configuration.accessRealms, defaultAnonymous: configuration.broker.allowAnonymous)
+            if let path = configuration.pskFile {
+                do {
+                    keys = try ConfigFile.readPSKFile(path, line: 0, config: path)
+                } catch {
+                    throw ServerError("\(error)")
+                }
+            }
         } catch {
             logger.error("Reloading access files: \(error); keeping the previous rules")
+            return
         }
+        install(rules, now: now)
+        if let keys { listeners.replacePSKKeys(keys) }
+        finishBatch(now: now)
+        logger.notice("Reloaded the password, ACL and PSK files")
     }
 
     private func install(_ rules: AccessRules, now: Timestamp) {

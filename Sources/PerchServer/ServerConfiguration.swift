@@ -121,6 +121,9 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Access rules by realm (`Listener.realm`); realm 0 is global. Empty: realm 0 is
     /// `broker.allowAnonymous` with no password or ACL file.
     public var accessRealms: [AccessFiles] = []
+    /// `psk_file`, re-read on SIGHUP for the listeners with `psk_hint` (read at parse time
+    /// into their `TLSConfiguration.pskKeys`).
+    public var pskFile: String?
     /// Pending output per connection above which QoS 0 PUBLISH packets to it are dropped.
     public var outputSoftLimit = 1 << 20
     /// Pending output per connection above which the connection is closed.

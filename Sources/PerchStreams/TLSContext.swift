@@ -12,6 +12,10 @@ import COpenSSL
 public final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
     public let configuration: TLSConfiguration
+    /// Identity to key for TLS-PSK: `configuration.pskKeys` until `replacePSKKeys` (SIGHUP
+    /// re-read the `psk_file`). Read by OpenSSL's callback during a handshake, which runs
+    /// on the loop, like the replacement: no lock.
+    public private(set) var pskKeys: [String: [UInt8]]
     /// Findings that do not stop a start: an expired or not yet valid certificate.
     public let warnings: [String]
 
@@ -19,8 +23,14 @@ public final class TLSContext: @unchecked Sendable {
     /// (for the PSK callbacks, which are C functions without a context argument).
     static let backPointerIndex = perch_SSL_CTX_get_ex_new_index()
 
+    /// New TLS-PSK identities and keys for the handshakes that start from now on.
+    public func replacePSKKeys(_ keys: [String: [UInt8]]) {
+        pskKeys = keys
+    }
+
     public init(_ configuration: TLSConfiguration) throws(TLSError) {
         self.configuration = configuration
+        self.pskKeys = configuration.pskKeys
         let method: OpaquePointer?
         switch configuration.role {
         case .server: method = TLS_server_method()
@@ -228,7 +238,7 @@ private func tlsPSKServerCallback(_ ssl: OpaquePointer?, _ identity: UnsafePoint
                                   _ psk: UnsafeMutablePointer<UInt8>?, _ maxLength: UInt32) -> UInt32 {
     guard let identity, let psk, let owner = TLSContext.owner(of: ssl) else { return 0 }
     let name = String(cString: identity)
-    guard let key = owner.configuration.pskKeys[name], key.count <= Int(maxLength) else { return 0 }
+    guard let key = owner.pskKeys[name], key.count <= Int(maxLength) else { return 0 }
     key.withUnsafeBufferPointer { psk.update(from: $0.baseAddress!, count: key.count) }
     // OpenSSL keeps no PSK identity on a TLS 1.3 session: the session remembers it.
     TLSSession.owner(of: ssl)?.pskIdentity = name

@@ -139,7 +139,7 @@ final class AccessInteropTests {
         #expect(before.waitForExit() == 0)
         try (Self.acl + "user alice\ntopic read home/bob/#\n").write(toFile: directory + "/acl", atomically: true, encoding: .utf8)
         perch.signal(SIGHUP)
-        #expect(perch.waitForOutput("Reloaded the password and ACL files"))
+        #expect(perch.waitForOutput("Reloaded the password, ACL and PSK files"))
         let after = try pub(["-u", "bob", "-P", "bobpw", "-t", "home/bob/diary", "-m", "after"])
         #expect(after.waitForExit() == 0)
         #expect(s.waitFor("home/bob/diary after"))
@@ -184,5 +184,41 @@ struct PasswdInteropTests {
             let pub = try ChildProcess("mosquitto_pub", ["--unix", socket, "-u", user, "-P", password, "-t", "t", "-m", "1"])
             #expect(pub.waitForExit() == expected, "\(user)/\(password): \(pub.output)")
         }
+    }
+}
+
+/// SIGHUP re-reads the `psk_file` too: a changed key applies to the next TLS-PSK handshake.
+@Suite("PSK file reload", .serialized)
+struct PSKReloadTests {
+    @Test("after SIGHUP a device's old PSK is refused and its new one accepted; the identity stays the user name")
+    func reload() throws {
+        let directory = NSTemporaryDirectory() + "perch-psk-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "device-7:00112233445566778899aabbccddeeff\n".write(toFile: directory + "/psk", atomically: true, encoding: .utf8)
+        try """
+            psk_file \(directory)/psk
+            listener 0 127.0.0.1
+            psk_hint perch
+            use_identity_as_username true
+            allow_anonymous false
+
+            """.write(toFile: directory + "/perch.conf", atomically: true, encoding: .utf8)
+        let perch = try PerchProcess(["-c", directory + "/perch.conf"])
+        defer { perch.kill() }
+        let marker = "Opening listen socket on 127.0.0.1:"
+        try #require(perch.waitForOutput(marker, timeout: 20))
+        let port = String(perch.text[perch.text.range(of: marker)!.upperBound...].prefix { $0.isNumber })
+        func publish(_ key: String) throws -> Int32? {
+            let pub = try ChildProcess("mosquitto_pub", ["-h", "127.0.0.1", "-p", port, "--psk-identity", "device-7",
+                                                         "--psk", key, "-t", "t", "-m", "1"])
+            return pub.waitForExit(seconds: 10)
+        }
+        #expect(try publish("00112233445566778899aabbccddeeff") == 0)
+        try "device-7:ffeeddccbbaa99887766554433221100\n".write(toFile: directory + "/psk", atomically: true, encoding: .utf8)
+        perch.signal(SIGHUP)
+        #expect(perch.waitForOutput("Reloaded the password, ACL and PSK files"))
+        #expect(try publish("00112233445566778899aabbccddeeff") != 0)
+        #expect(try publish("ffeeddccbbaa99887766554433221100") == 0)
     }
 }
