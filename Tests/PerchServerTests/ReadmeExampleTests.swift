@@ -1,7 +1,10 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PerchAccess
+import PerchCodec
 import PerchServer
+import PerchStreams
 import PerchTestKit
 import Testing
 
@@ -29,6 +32,11 @@ struct ReadmeExampleTests {
 
     /// The unlabelled code blocks of one section that hold a `listener` line.
     static func configBlocks(section: String) -> [String] {
+        blocks(section: section).filter { $0.contains("listener ") }
+    }
+
+    /// The unlabelled code blocks of one section.
+    static func blocks(section: String) -> [String] {
         let text = readme
         guard let start = text.firstRange(of: "\n## \(section)\n") else { return [] }
         let rest = text[start.upperBound...]
@@ -36,7 +44,7 @@ struct ReadmeExampleTests {
         let parts = body.split(separator: "```", omittingEmptySubsequences: false).map(String.init)
         // Odd parts are inside fences; "sh" blocks are commands, not configuration.
         return stride(from: 1, to: parts.count, by: 2).map { parts[$0] }
-            .filter { $0.hasPrefix("\n") && $0.contains("listener ") }
+            .filter { $0.hasPrefix("\n") }
     }
 
     @Test("every listener example in the README parses, with its TLS files loaded")
@@ -69,6 +77,59 @@ struct ReadmeExampleTests {
             }
         }
         #expect(kinds == ["plain", "tls", "mtls", "psk", "websockets", "wss", "unix"])
+    }
+}
+
+extension ReadmeExampleTests {
+    @Test("the README's secure gateway works as written: TLS with passwords and ACL patterns for devices, a localhost listener for services")
+    func secureGateway() throws {
+        let pki = try TestCertificates.shared()
+        let blocks = Self.blocks(section: "Access control")
+        let config = try #require(blocks.first { $0.contains("listener ") })
+        let acl = try #require(blocks.first { $0.contains("pattern ") })
+        let directory = makeTemporaryDirectory()
+        defer { removeDirectory(directory) }
+        writeFile(directory + "/acl", acl)
+        var passwords = PasswordFile()
+        for (user, password) in [("device-1", "d1 pw"), ("device-2", "d2 pw"), ("dashboard", "dash pw")] {
+            passwords.set(.init(username: user, secret: .hashed(try PasswordHash(hashing: Array(password.utf8), algorithm: .pbkdf2))))
+        }
+        writeFile(directory + "/passwd", passwords.text)
+        let text = config
+            .replacingAll("/etc/perch/certs/server.crt", pki.serverCertificate)
+            .replacingAll("/etc/perch/certs/server.key", pki.serverKey)
+            .replacingAll("/etc/perch/passwd", directory + "/passwd")
+            .replacingAll("/etc/perch/acl", directory + "/acl")
+            .replacingAll("listener 8883", "listener 0 127.0.0.1")
+            .replacingAll("listener 1883 127.0.0.1", "listener 0 127.0.0.1")
+        let parsed = try ConfigFile.parse(text, file: "README.md")
+        let test = try TestServer { configuration in
+            configuration.listeners = parsed.listeners
+            configuration.accessRealms = parsed.accessRealms
+            configuration.broker.allowAnonymous = parsed.broker.allowAnonymous
+        }
+        defer { test.stop() }
+        let ports = test.server.listeningPorts
+        func device(_ user: String, _ password: String) throws -> RawClient {
+            let client = try RawClient(port: ports[0])
+            try client.connectLayers(ClientStreamStack(tls: try TLSContext(.testClient(pki)), webSocketKey: nil))
+            return client
+        }
+        let dashboard = try device("dashboard", "dash pw")
+        #expect(try dashboard.connect(version: .v5, clientID: "dash", username: "dashboard", password: "dash pw").reason == .success)
+        try dashboard.subscribe("devices/+/telemetry/#", qos: .atLeastOnce)
+        let one = try device("device-1", "d1 pw")
+        #expect(try one.connect(version: .v311, clientID: "d1", username: "device-1", password: "d1 pw").reason == .success)
+        #expect(try one.subscribe("devices/device-2/commands/#", qos: .atLeastOnce).first?.isFailure == true) // 3.1.1: 0x80
+        try one.publish("devices/device-2/telemetry/temp", Array("forged".utf8), qos: .atLeastOnce, packetID: 1)
+        try one.publish("devices/device-1/telemetry/temp", Array("21.5".utf8), qos: .atLeastOnce, packetID: 2)
+        #expect(try dashboard.receivePublish().payload == Array("21.5".utf8))
+        let anonymousDevice = try device("", "")
+        #expect(try anonymousDevice.connect(version: .v5, clientID: "x").reason == .notAuthorized)
+        let wrong = try device("device-2", "nope")
+        #expect(try wrong.connect(version: .v5, clientID: "d2", username: "device-2", password: "nope").reason == .badUserNameOrPassword)
+        let service = try RawClient(port: ports[1]) // localhost: anonymous, no ACL
+        #expect(try service.connect(version: .v311, clientID: "svc").reason == .success)
     }
 }
 
