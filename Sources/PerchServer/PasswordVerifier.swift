@@ -5,14 +5,14 @@ import PerchBroker
 /// Checks CONNECT passwords against the realms' password files off the loop.
 ///
 ///     loop: .checkPassword ─▶ cache hit? ─ yes ▶ answer in the loop's next turn
-///                                       └ no ─▶ worker (one thread): PBKDF2 / argon2id
+///                                       └ no ─▶ worker (one thread, nice +10): PBKDF2 / argon2id
 ///     worker ─▶ loop: remember a success, answer
 ///
-/// One serial worker queue bounds the CPU and memory hashing takes (argon2id needs tens of
-/// MB per run): a reconnect storm queues on it while every other client is served, and a
-/// storm of known clients hits the `VerificationCache`. Loop-only state, except `worker`.
+/// One worker thread bounds the CPU and memory hashing takes (argon2id needs tens of MB per
+/// run): a reconnect storm queues on it while every other client is served, and a storm of
+/// known clients hits the `VerificationCache`. Loop-only state, except `worker`.
 final class PasswordVerifier: @unchecked Sendable {
-    private let worker = DispatchQueue(label: "perch.passwords")
+    private let worker: BackgroundThread?
     private let loop: DispatchQueue
     private var files: [PasswordFile?]
     private var cache: VerificationCache
@@ -23,7 +23,12 @@ final class PasswordVerifier: @unchecked Sendable {
         self.files = files
         self.loop = loop
         self.cache = VerificationCache(limit: cacheLimit)
+        // Only a file-based realm needs the thread.
+        self.worker = files.contains { $0 != nil } ? BackgroundThread() : nil
     }
+
+    /// Ends the worker after the checks already started (shutdown).
+    func stop() { worker?.stop() }
 
     /// New files (SIGHUP): the cache is emptied.
     func replace(files: [PasswordFile?]) {
@@ -43,8 +48,12 @@ final class PasswordVerifier: @unchecked Sendable {
             loop.async { answer(true) }
             return
         }
+        guard let worker else {
+            loop.async { answer(false) } // no thread could be started: nobody gets in
+            return
+        }
         pending += 1
-        worker.async { [self] in
+        worker.submit { [self] in
             let valid = hash.verify(password)
             loop.async { [self] in
                 pending -= 1

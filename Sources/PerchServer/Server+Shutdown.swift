@@ -57,6 +57,7 @@ extension Server {
         }
         actions.removeAll()
         commit.syncWorker?.stop()
+        passwordVerifier?.stop()
         if let syncWorker = commit.syncWorker { epoll?.update(Epoll.delete, syncWorker.wakeFD, mask: 0, token: 0) }
         commit.syncWorker = nil
         applyDurableChanges() // the sessions' state after their connections closed

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One thread of its own that runs jobs in order at a lower scheduling priority than the
+/// loop (nice +10): password hashing (PBKDF2, argon2id) takes what CPU the loop leaves, so a
+/// login storm on a single-core gateway delays logins, not the established clients' traffic.
+/// Not a Dispatch queue: renicing one of libdispatch's pool threads would slow whatever the
+/// pool runs on it next, the loop included. Jobs report back by themselves (`queue.async`).
+final class BackgroundThread: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private var jobs: [@Sendable () -> Void] = []
+    private var head = 0
+    private var stopping = false
+    private var thread: pthread_t?
+    private let nice: Int32
+
+    private final class Body {
+        unowned let owner: BackgroundThread
+        init(_ owner: BackgroundThread) { self.owner = owner }
+    }
+
+    /// Starts the thread; nil when the system refuses one.
+    init?(nice: Int32 = 10) {
+        self.nice = nice
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(condition, nil)
+        let body = Unmanaged.passRetained(Body(self))
+        var handle = pthread_t()
+        let status = pthread_create(&handle, nil, { context in
+            let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+            body.owner.serve()
+            return nil
+        }, body.toOpaque())
+        guard status == 0 else {
+            body.release()
+            return nil
+        }
+        thread = handle
+    }
+
+    deinit {
+        stop()
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
+    func submit(_ job: @escaping @Sendable () -> Void) {
+        pthread_mutex_lock(mutex)
+        jobs.append(job)
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Ends the thread after the job running now; jobs not started are dropped.
+    func stop() {
+        guard let handle = thread else { return }
+        pthread_mutex_lock(mutex)
+        stopping = true
+        pthread_cond_broadcast(condition)
+        pthread_mutex_unlock(mutex)
+        pthread_join(handle, nil)
+        thread = nil
+    }
+
+    private func serve() {
+        // On Linux the nice value is per thread, and `who` 0 is the calling thread.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+        pthread_mutex_lock(mutex)
+        while true {
+            while head == jobs.count && !stopping { pthread_cond_wait(condition, mutex) }
+            guard head < jobs.count, !stopping else { break }
+            let job = jobs[head]
+            head += 1
+            if head == jobs.count {
+                jobs.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            pthread_mutex_unlock(mutex)
+            job()
+            pthread_mutex_lock(mutex)
+        }
+        pthread_mutex_unlock(mutex)
+    }
+}
