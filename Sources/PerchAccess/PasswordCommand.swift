@@ -1,6 +1,6 @@
 /// `perch passwd`, mosquitto_passwd's command line:
 ///
-///     perch passwd [-H sha512-pbkdf2|argon2id] [-c | -D] FILE USER      (prompts for the password)
+///     perch passwd [-H sha512-pbkdf2|argon2id] [-I ITERATIONS] [-c | -D] FILE USER   (prompts)
 ///     perch passwd [-H sha512-pbkdf2|argon2id] [-c] -b FILE USER PASSWORD
 ///     perch passwd -U FILE                                             (hash a plain-text file)
 ///
@@ -19,12 +19,16 @@ public struct PasswordCommand: Sendable, Hashable {
     /// `-c`: start a new file (an existing one is overwritten).
     public var create = false
     public var algorithm = PasswordHash.Algorithm.pbkdf2
+    /// `-I`: PBKDF2 iterations of new hashes (mosquitto_passwd's `-I`).
+    public var iterations = PasswordHash.defaultIterations
 
-    public init(file: String, action: Action, create: Bool = false, algorithm: PasswordHash.Algorithm = .pbkdf2) {
+    public init(file: String, action: Action, create: Bool = false, algorithm: PasswordHash.Algorithm = .pbkdf2,
+                iterations: Int = PasswordHash.defaultIterations) {
         self.file = file
         self.action = action
         self.create = create
         self.algorithm = algorithm
+        self.iterations = iterations
     }
 
     public static let usage = """
@@ -36,6 +40,7 @@ public struct PasswordCommand: Sendable, Hashable {
           -c   create a new password file (overwrites an existing one)
           -D   delete USER from the file
           -H   the hash for new passwords: sha512-pbkdf2 (mosquitto 2.0's default) or argon2id
+          -I   PBKDF2 iterations of new hashes (default 101, as mosquitto 2.0)
           -U   hash every plain-text password of the file in place
         """
 
@@ -43,6 +48,7 @@ public struct PasswordCommand: Sendable, Hashable {
     public static func parse(_ words: [String]) -> Result<PasswordCommand, PasswordCommandError> {
         var batch = false, delete = false, upgrade = false, create = false
         var algorithm = PasswordHash.Algorithm.pbkdf2
+        var iterations = PasswordHash.defaultIterations
         var rest: [String] = []
         var i = 0
         while i < words.count {
@@ -60,6 +66,12 @@ public struct PasswordCommand: Sendable, Hashable {
                 }
                 algorithm = named
                 i += 1
+            case "-I":
+                guard i < words.count, let count = Int(words[i]), (1...10_000_000).contains(count) else {
+                    return .failure(.init("-I needs an iteration count from 1 to 10000000"))
+                }
+                iterations = count
+                i += 1
             default:
                 if word.hasPrefix("-") && word.count > 1 { return .failure(.init("unknown option \(word)")) }
                 rest.append(word)
@@ -70,7 +82,7 @@ public struct PasswordCommand: Sendable, Hashable {
         }
         if upgrade {
             guard rest.count == 1 else { return .failure(.init("-U takes the password file only")) }
-            return .success(PasswordCommand(file: rest[0], action: .upgrade, algorithm: algorithm))
+            return .success(PasswordCommand(file: rest[0], action: .upgrade, algorithm: algorithm, iterations: iterations))
         }
         let expected = batch ? 3 : 2
         guard rest.count == expected else {
@@ -81,7 +93,8 @@ public struct PasswordCommand: Sendable, Hashable {
             return .failure(.init("a user name may not be empty or contain ':'"))
         }
         let action: Action = delete ? .delete(username: username) : .set(username: username, password: batch ? rest[2] : nil)
-        return .success(PasswordCommand(file: rest[0], action: action, create: create, algorithm: algorithm))
+        return .success(PasswordCommand(file: rest[0], action: action, create: create, algorithm: algorithm,
+                                        iterations: iterations))
     }
 
     /// Applies the command to the file's current text (nil: no file yet) with `password` for
@@ -101,14 +114,14 @@ public struct PasswordCommand: Sendable, Hashable {
             switch action {
             case .set(let username, let password):
                 guard let password = password ?? prompted else { throw PasswordCommandError("no password given") }
-                let hash = try PasswordHash(hashing: Array(password.utf8), algorithm: algorithm)
+                let hash = try PasswordHash(hashing: Array(password.utf8), algorithm: algorithm, iterations: iterations)
                 passwords.set(.init(username: username, secret: .hashed(hash)))
             case .delete(let username):
                 guard passwords.remove(username) else { throw PasswordCommandError("user \(username) not found in \(file)") }
             case .upgrade:
                 for entry in passwords.entries {
                     guard case .plainText(let password) = entry.secret else { continue }
-                    let hash = try PasswordHash(hashing: Array(password.utf8), algorithm: algorithm)
+                    let hash = try PasswordHash(hashing: Array(password.utf8), algorithm: algorithm, iterations: iterations)
                     passwords.set(.init(username: entry.username, secret: .hashed(hash)))
                 }
             }

@@ -48,15 +48,16 @@ public enum PasswordHash: Sendable, Hashable {
         }
     }
 
-    /// A new hash of `password` with a fresh random salt.
-    public init(hashing password: [UInt8], algorithm: Algorithm) throws(AccessFileError.Reason) {
+    /// A new hash of `password` with a fresh random salt (`iterations`: PBKDF2 only).
+    public init(hashing password: [UInt8], algorithm: Algorithm,
+                iterations: Int = PasswordHash.defaultIterations) throws(AccessFileError.Reason) {
         switch algorithm {
         case .pbkdf2:
             let salt = try Self.randomBytes(Self.saltLength)
-            guard let hash = Self.pbkdf2(password, salt: salt, iterations: Self.defaultIterations) else {
+            guard let hash = Self.pbkdf2(password, salt: salt, iterations: iterations) else {
                 throw .cryptoFailure("PBKDF2")
             }
-            self = .pbkdf2SHA512(iterations: Self.defaultIterations, salt: salt, hash: hash)
+            self = .pbkdf2SHA512(iterations: iterations, salt: salt, hash: hash)
         case .argon2id:
             // OWASP's argon2id minimum (m=47104 KiB, t=1, p=1); 16-byte salt, 32-byte hash.
             let salt = try Self.randomBytes(16)

@@ -12,7 +12,10 @@ extension Bench {
         case .subscribing:
             openClients(upTo: subscriberCount)
             guard readyCount + failedCount == subscriberCount else { return checkStall() }
-            if options.mode == .idle {
+            if options.mode == .connect {
+                stats.setupEnd = now
+                finish()
+            } else if options.mode == .idle {
                 startHolding()
             } else if failedCount > 0 {
                 return report(setupFailure: "\(failedCount) subscribers failed to connect or subscribe")
@@ -51,6 +54,7 @@ extension Bench {
                 continue
             }
             clients.append(BenchClient(fd: fd, role: role, stream: makeStream(index)))
+            clients[index].openedAt = Clock.nanoseconds()
             pending += 1
             if !loop.add(fd, token: index) { fail(index) }
         }
@@ -61,8 +65,11 @@ extension Bench {
         guard Socket.pendingError(clients[client].fd) == 0 else { fail(client); return }
         clients[client].state = .awaitingConnAck
         clients[client].stream?.start(into: &clients[client].wire)
+        let username = options.username.map { $0.split(separator: "%d", omittingEmptySubsequences: false)
+            .joined(separator: String(client)) }
         let connect = Connect(version: options.version, cleanStart: options.cleanStart, keepAlive: 0,
-                              clientID: "perch-bench-\(getpid())-\(client)")
+                              clientID: "perch-bench-\(getpid())-\(client)", username: username,
+                              password: options.password.map { Array($0.utf8) })
         Packet.connect(connect).encode(version: options.version, into: &clients[client].outbound)
         markTouched(client)
     }
@@ -83,6 +90,15 @@ extension Bench {
     /// Maximum in 5.0); subscribers go on to SUBSCRIBE.
     func connAcked(_ client: Int, _ connack: ConnAck) {
         guard clients[client].state == .awaitingConnAck, connack.reason == .success else { fail(client); return }
+        if options.mode == .connect {
+            // Connected: its CONNACK latency, then the socket closes (the next one may start).
+            stats.latency.record(Clock.nanoseconds() - clients[client].openedAt)
+            becomeReady(client)
+            _ = Glibc.close(clients[client].fd)
+            clients[client].state = .failed
+            clients[client].stream = nil
+            return
+        }
         switch clients[client].role {
         case let .publisher(index):
             if let maximum = connack.properties.receiveMaximum {
@@ -120,10 +136,15 @@ extension Bench {
     /// (the broker's connection limit), the traffic modes fail.
     private func checkStall() -> Bool {
         guard now - lastProgress > 5_000_000_000 else { return true }
-        guard options.mode == .idle else { return report(setupFailure: "setup stalled for 5 s") }
+        guard options.mode == .idle || options.mode == .connect else { return report(setupFailure: "setup stalled for 5 s") }
         for client in clients.indices where clients[client].state != .ready { fail(client) }
         failedCount += subscriberCount - clients.count  // never opened
-        startHolding()
+        if options.mode == .connect {
+            stats.setupEnd = now
+            finish()
+        } else {
+            startHolding()
+        }
         return true
     }
 
@@ -171,7 +192,7 @@ extension Bench {
         return total
     }
 
-    private func finish() {
+    func finish() {
         if phase == .holding { stats.cpuEnd = Clock.cpuNanoseconds() }
         phase = .done
     }

@@ -30,7 +30,7 @@ final class Bench {
     let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65536, alignment: 16)
     /// Connections opened but not yet ready or failed (bounded so the listen backlog holds).
     var pending = 0
-    let pendingLimit = 256
+    let pendingLimit: Int
     var lastProgress: UInt64 = 0
     var readyCount = 0
     var failedCount = 0
@@ -49,9 +49,11 @@ final class Bench {
             tlsContext = nil
         }
         publishers = (0..<options.publishers).map { Publisher(index: $0, options: options) }
-        let clientCount = options.mode == .idle ? options.connections : options.subscribers
+        let connectionsOnly = options.mode == .idle || options.mode == .connect
+        let clientCount = connectionsOnly ? options.connections : options.subscribers
         let streams = [SequenceStream](repeating: SequenceStream(), count: options.publishers)
-        subscribers = [[SequenceStream]](repeating: options.mode == .idle ? [] : streams, count: clientCount)
+        subscribers = [[SequenceStream]](repeating: connectionsOnly ? [] : streams, count: clientCount)
+        pendingLimit = options.mode == .connect ? options.concurrency : 256
     }
 
     deinit {

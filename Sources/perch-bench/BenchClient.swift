@@ -34,6 +34,8 @@ struct BenchClient {
     var stream: ClientStreamStack?
     /// With layers: sealed bytes waiting for the socket (`outbound` holds MQTT bytes).
     var wire: [UInt8] = []
+    /// When the connection was opened (connect mode measures CONNACK latency from it).
+    var openedAt: UInt64 = 0
 
     init(fd: Int32, role: ClientRole, stream: ClientStreamStack? = nil) {
         self.fd = fd

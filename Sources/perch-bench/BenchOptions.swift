@@ -6,8 +6,9 @@ import PerchCodec
 ///     fanin    publisher i  -> bench/i  -> one subscriber on bench/#
 ///     fanout   publisher 0  -> bench/0  -> every subscriber
 ///     idle     N connections, each subscribed to bench/idle/i, no traffic
+///     connect  N connections, each CONNECT -> CONNACK -> close, at most --concurrency at a time
 enum BenchMode: String {
-    case pairs, fanin, fanout, idle
+    case pairs, fanin, fanout, idle, connect
 }
 
 /// Command-line options of `perch-bench` (see `BenchOptions.usage`).
@@ -34,6 +35,12 @@ struct BenchOptions {
     var tlsCAFile: String?
     /// `--websocket true`: MQTT over WebSocket (path /mqtt, subprotocol mqtt).
     var webSocket = false
+    /// `--username U` / `--password P`: credentials of every CONNECT; `%d` in the user name
+    /// becomes the connection's index (one user per connection).
+    var username: String?
+    var password: String?
+    /// `--concurrency N` (connect mode): CONNECTs in flight at once.
+    var concurrency = 64
 
     static let usage = """
         usage: perch-bench [--host H] [--port P] [--mode pairs|fanin|fanout|idle]
@@ -42,6 +49,7 @@ struct BenchOptions {
                            [--size BYTES (>= 16)] [--duration S] [--warmup S] [--drain S]
                            [--mqtt 311|5] [--label NAME] [--clean-start true|false]
                            [--tls CAFILE] [--websocket true|false] [--self-test]
+                           [--username U (%d: index)] [--password P] [--concurrency N (connect)]
         """
 
     /// Parses `arguments` (without the program name). Returns an error message on bad input.
@@ -89,6 +97,9 @@ struct BenchOptions {
         case "--label": label = value
         case "--tls": tlsCAFile = value
         case "--websocket": guard let v = Bool(value) else { return bad(flag, value) }; webSocket = v
+        case "--username": username = value
+        case "--password": password = value
+        case "--concurrency": guard let v = Int(value), v > 0 else { return bad(flag, value) }; concurrency = v
         default: return OptionError("unknown option \(flag)")
         }
         return nil
@@ -99,7 +110,7 @@ struct BenchOptions {
         case .pairs: subscribers = publishers
         case .fanin: subscribers = 1
         case .fanout: publishers = 1
-        case .idle: publishers = 0; subscribers = 0
+        case .idle, .connect: publishers = 0; subscribers = 0
         }
         return nil
     }
@@ -112,7 +123,7 @@ struct BenchOptions {
     func publishTopic(_ index: Int) -> String {
         switch mode {
         case .fanout: return "bench/0"
-        case .pairs, .fanin, .idle: return "bench/\(index)"
+        case .pairs, .fanin, .idle, .connect: return "bench/\(index)"
         }
     }
 
@@ -122,7 +133,7 @@ struct BenchOptions {
         case .pairs: return "bench/\(index)"
         case .fanin: return "bench/#"
         case .fanout: return "bench/0"
-        case .idle: return "bench/idle/\(index)"
+        case .idle, .connect: return "bench/idle/\(index)"
         }
     }
 
@@ -131,7 +142,7 @@ struct BenchOptions {
         switch mode {
         case .pairs: return publisher == subscriber
         case .fanin, .fanout: return true
-        case .idle: return false
+        case .idle, .connect: return false
         }
     }
 }

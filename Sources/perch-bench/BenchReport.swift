@@ -10,6 +10,10 @@ extension Bench {
         let seconds = Double(stats.measureEnd - stats.measureStart) / 1e9
         let cpu = Double(stats.cpuEnd &- stats.cpuStart) / 1e9 / seconds * 100
         let prefix = "label=\(options.label.isEmpty ? "-" : options.label) mode=\(options.mode.rawValue)"
+        if options.mode == .connect {
+            printConnects(prefix: prefix)
+            return
+        }
         if options.mode == .idle {
             print("perch-bench idle: \(readyCount) of \(options.connections) connections subscribed "
                   + "(\(failedCount) failed) in \((stats.setupEnd - stats.setupStart) / 1_000_000) ms, "
@@ -46,6 +50,19 @@ extension Bench {
              + "sent=\(sent) expected=\(expected) received=\(stats.received) lost=\(lost) dup=\(stats.duplicates) "
              + "disconnects=\(stats.disconnects) anomalies=\(stats.anomalies + unexpected) "
              + "bench_cpu_pct=\(format(cpu, 1))")
+    }
+
+    /// Connect mode: connections per second over the whole run and the CONNACK latency.
+    private func printConnects(prefix: String) {
+        let seconds = Double(stats.setupEnd - stats.setupStart) / 1e9
+        let rate = Double(readyCount) / max(seconds, 1e-9)
+        let l = stats.latency
+        print("perch-bench connect: \(readyCount) of \(options.connections) connected (\(failedCount) failed) in "
+              + "\(format(seconds, 3)) s, \(format(rate, 0))/s, CONNACK latency us p50 \(micro(l.value(atPercentile: 50))) "
+              + "p99 \(micro(l.value(atPercentile: 99)))")
+        emit("RESULT \(prefix) connections=\(options.connections) ready=\(readyCount) failed=\(failedCount) "
+             + "seconds=\(format(seconds, 3)) connect_rate=\(format(rate, 0)) "
+             + "p50_us=\(micro(l.value(atPercentile: 50))) p99_us=\(micro(l.value(atPercentile: 99))) error=-")
     }
 
     /// Prints a setup failure as a RESULT line too, so the script can show it; returns false.

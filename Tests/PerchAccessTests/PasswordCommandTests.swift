@@ -17,7 +17,12 @@ struct PasswordCommandTests {
         #expect(prompted.algorithm == .argon2id)
         #expect(try parse("-D pw bob").get().action == .delete(username: "bob"))
         #expect(try parse("-U pw").get().action == .upgrade)
-        for bad in ["-c -D pw bob", "-b pw alice", "pw", "-U pw alice", "-H md5 pw a", "-x pw a", "pw a:b", "-b -D pw a b"] {
+        let slow = try parse("-I 5000 -b pw carol x").get()
+        #expect(slow.iterations == 5000)
+        guard case .pbkdf2SHA512(5000, _, _)? = try PasswordFile(parsing: slow.apply(to: ""), file: "pw").hash(of: "carol") else {
+            Issue.record("-I 5000 not applied"); return
+        }
+        for bad in ["-I 0 pw a", "-I x pw a", "-c -D pw bob", "-b pw alice", "pw", "-U pw alice", "-H md5 pw a", "-x pw a", "pw a:b", "-b -D pw a b"] {
             guard case .failure = parse(bad) else { Issue.record("accepted: \(bad)"); continue }
         }
     }
