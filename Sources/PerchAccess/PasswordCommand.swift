@@ -19,7 +19,7 @@ public struct PasswordCommand: Sendable, Hashable {
     /// `-c`: start a new file (an existing one is overwritten).
     public var create = false
     public var algorithm = PasswordHash.Algorithm.pbkdf2
-    /// `-I`: PBKDF2 iterations of new hashes (mosquitto_passwd's `-I`).
+    /// `-I`: PBKDF2 iterations of new hashes (Perch only; mosquitto 2.0 always uses 101).
     public var iterations = PasswordHash.defaultIterations
 
     public init(file: String, action: Action, create: Bool = false, algorithm: PasswordHash.Algorithm = .pbkdf2,
@@ -40,7 +40,7 @@ public struct PasswordCommand: Sendable, Hashable {
           -c   create a new password file (overwrites an existing one)
           -D   delete USER from the file
           -H   the hash for new passwords: sha512-pbkdf2 (mosquitto 2.0's default) or argon2id
-          -I   PBKDF2 iterations of new hashes (default 101, as mosquitto 2.0)
+          -I   PBKDF2 iterations of new hashes (default 101, as mosquitto 2.0; Perch only)
           -U   hash every plain-text password of the file in place
         """
 

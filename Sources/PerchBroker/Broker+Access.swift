@@ -71,15 +71,18 @@ extension Broker {
         return true
     }
 
-    /// Resolves the accepted client's rights; filters what was queued for a session that had
-    /// none (restored from disk).
+    /// Resolves the accepted client's rights; filters what was queued for the session under
+    /// other rights or none (restored from disk).
     func attachAccess(session handle: Int, on id: ConnectionID, clientID: String, username: String?) {
         guard hasACL else { return }
         let realm = realm(of: id)
-        let hadRights = handle < sessionAccess.count && sessionAccess[handle] != nil
+        let previous = handle < sessionAccess.count ? sessionAccess[handle] : nil
         setAccess(SessionAccess(realm: realm, username: username,
                                 rights: rights(realm: realm, clientID: clientID, username: username)), session: handle)
-        if !hadRights, let access = sessionAccess[handle] {
+        // Queued under no rights (restored) or another user's (the same client id, someone
+        // else's login): judged again by this client's.
+        if previous == nil || previous?.username != username || previous?.realm != realm,
+           let access = sessionAccess[handle] {
             let denied = sessions[handle].queue.extract { !access.rights.mayRead($0.message.topic.string) }
             statisticsStorage.deniedDeliveries += denied.count
         }

@@ -241,3 +241,23 @@ struct AccessControlTests {
         #expect(suback(h.take(free))?.reasons == [.success])
     }
 }
+
+extension AccessControlTests {
+    @Test("[MQTT-3.1.2-5] a persistent session's queue is judged again when another user takes the client id over")
+    func takeoverByAnotherUser() {
+        let h = harness(passwords: false)
+        let bob = h.open()
+        h.send(bob, .connect(Connect(version: .v311, cleanStart: false, keepAlive: 0, clientID: "shared", username: "bob")))
+        _ = h.take(bob)
+        h.subscribe(bob, "home/#", qos: .atLeastOnce)
+        h.drop(bob)
+        let publisher = connect(h, "p", username: "bob")
+        _ = h.take(publisher)
+        h.publish(publisher, "home/bob/private", qos: .atLeastOnce, id: 1)
+        // alice continues bob's session: what was queued for bob and alice may not read stays behind.
+        let alice = h.open()
+        h.send(alice, .connect(Connect(version: .v311, cleanStart: false, keepAlive: 0, clientID: "shared", username: "alice")))
+        #expect(h.takePublishes(alice).isEmpty)
+        #expect(h.broker.statistics.deniedDeliveries == 1)
+    }
+}
