@@ -65,8 +65,8 @@ public enum ACLFile {
     static func isFilter(_ filter: Substring) -> Bool {
         let levels = filter.split(separator: "/", omittingEmptySubsequences: false)
         for (i, level) in levels.enumerated() {
-            if level.contains("#") && (level != "#" || i != levels.count - 1) { return false }
-            if level.contains("+") && level != "+" { return false }
+            if level.utf8.contains(UInt8(ascii: "#")) && (level != "#" || i != levels.count - 1) { return false }
+            if level.utf8.contains(UInt8(ascii: "+")) && level != "+" { return false }
         }
         return !filter.utf8.contains(0)
     }

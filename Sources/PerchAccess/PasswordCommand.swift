@@ -89,7 +89,7 @@ public struct PasswordCommand: Sendable, Hashable {
             return .failure(.init(batch ? "-b needs FILE USER PASSWORD" : "expected FILE USER"))
         }
         let username = rest[1]
-        guard !username.isEmpty, !username.contains(":") else {
+        guard !username.isEmpty, !username.utf8.contains(UInt8(ascii: ":")) else {
             return .failure(.init("a user name may not be empty or contain ':'"))
         }
         let action: Action = delete ? .delete(username: username) : .set(username: username, password: batch ? rest[2] : nil)

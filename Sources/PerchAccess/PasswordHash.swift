@@ -85,6 +85,17 @@ public enum PasswordHash: Sendable, Hashable {
         }
     }
 
+    /// Whether verifying costs well under a millisecond (`$6$`, PBKDF2 up to 1,000
+    /// iterations: mosquitto 2.0 writes 101), so the loop may do it inline; argon2id and
+    /// costlier PBKDF2 go to the worker.
+    public var isCheap: Bool {
+        switch self {
+        case .sha512: return true
+        case .pbkdf2SHA512(let iterations, _, _): return iterations <= 1000
+        case .argon2id: return false
+        }
+    }
+
     /// Whether `password` is the one this hash was made from. Slow by design.
     public func verify(_ password: [UInt8]) -> Bool {
         switch self {

@@ -7,7 +7,10 @@ extension Broker {
         while let event = timers.popDue(now: now) {
             switch event {
             case .connectTimeout(let id):
-                if let connection = connections[id], connection.client == nil { closeSilently(id) }
+                // A CONNECT that arrived and waits for its password check is not late.
+                if let connection = connections[id], connection.client == nil, connection.passwordCheck == nil {
+                    closeSilently(id)
+                }
             case .keepAlive(let id):
                 checkKeepAlive(id)
             case .delayedWill(let handle, let generation):

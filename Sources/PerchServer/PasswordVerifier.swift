@@ -4,9 +4,10 @@ import PerchBroker
 
 /// Checks CONNECT passwords against the realms' password files off the loop.
 ///
-///     loop: .checkPassword ─▶ cache hit? ─ yes ▶ answer in the loop's next turn
-///                                       └ no ─▶ worker (one thread, nice +10): PBKDF2 / argon2id
-///     worker ─▶ loop: remember a success, answer
+///     loop: .checkPassword ─▶ unknown user, cache hit or cheap hash ($6$, mosquitto 2.0's
+///                             101-iteration PBKDF2)? ─ yes ▶ answered in the same batch
+///                                                   └ no ─▶ worker (one thread, nice +10)
+///     worker ─▶ loop (queue.async): remember a success, answer
 ///
 /// One worker thread bounds the CPU and memory hashing takes (argon2id needs tens of MB per
 /// run): a reconnect storm queues on it while every other client is served, and a storm of
@@ -36,22 +37,19 @@ final class PasswordVerifier: @unchecked Sendable {
         cache.removeAll()
     }
 
-    /// Answers on the loop queue, never on the caller's stack.
-    func check(_ check: PasswordCheck, answer: @escaping @Sendable (Bool) -> Void) {
+    /// The answer when it costs the loop next to nothing; otherwise nil, and `answer` is
+    /// called later on the loop queue (never on the caller's stack).
+    func check(_ check: PasswordCheck, answer: @escaping @Sendable (Bool) -> Void) -> Bool? {
         let hash = check.realm < files.count ? files[check.realm]?.hash(of: check.username) : nil
-        guard let hash, let password = check.password else {
-            loop.async { answer(false) }
-            return
-        }
+        guard let hash, let password = check.password else { return false }
         let key = cache.key(realm: check.realm, username: check.username, password: password, hash: hash)
-        if cache.contains(key) {
-            loop.async { answer(true) }
-            return
+        if cache.contains(key) { return true }
+        if hash.isCheap {
+            let valid = hash.verify(password)
+            if valid { cache.insert(key) }
+            return valid
         }
-        guard let worker else {
-            loop.async { answer(false) } // no thread could be started: nobody gets in
-            return
-        }
+        guard let worker else { return false } // no thread could be started: nobody gets in
         pending += 1
         worker.submit { [self] in
             let valid = hash.verify(password)
@@ -61,5 +59,6 @@ final class PasswordVerifier: @unchecked Sendable {
                 answer(valid)
             }
         }
+        return nil
     }
 }

@@ -58,14 +58,28 @@ extension Server {
         broker.handle(.accessChanged(realms), now: now, into: &actions)
     }
 
-    /// `.checkPassword`: the answer comes back in a later turn of the loop.
+    /// `.checkPassword`: answered within this batch when that is cheap (`immediateAnswers`,
+    /// fed to the broker by `finishBatch`), else in a later turn of the loop.
     func startPasswordCheck(_ check: PasswordCheck, on id: ConnectionID) {
         let answer: @Sendable (Bool) -> Void = { [self] valid in passwordChecked(id, valid: valid) }
         if let passwordAuthenticator {
             passwordAuthenticator.check(check) { [queue] valid in queue.async { answer(valid) } }
+        } else if let verifier = passwordVerifier {
+            if let valid = verifier.check(check, answer: answer) { immediateAnswers.append((id, valid)) }
         } else {
-            passwordVerifier?.check(check, answer: answer) ?? queue.async { answer(false) }
+            immediateAnswers.append((id, false))
         }
+    }
+
+    /// Feeds the answers `startPasswordCheck` had at once; true when there were any.
+    func feedImmediateAnswers(now: Timestamp) -> Bool {
+        guard !immediateAnswers.isEmpty else { return false }
+        let answers = immediateAnswers
+        immediateAnswers.removeAll(keepingCapacity: true)
+        for (id, valid) in answers where connections.index(forKey: id) != nil {
+            broker.handle(.passwordChecked(id, valid), now: now, into: &actions)
+        }
+        return true
     }
 
     private func passwordChecked(_ id: ConnectionID, valid: Bool) {

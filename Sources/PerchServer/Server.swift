@@ -85,6 +85,8 @@ public final class Server: @unchecked Sendable {
     let passwordAuthenticator: (any PasswordAuthenticator)?
     /// Checks passwords against the files off the loop (Server+Access).
     var passwordVerifier: PasswordVerifier?
+    /// Password checks answered at once, for the broker after this round of actions.
+    var immediateAnswers: [(ConnectionID, Bool)] = []
     /// The store's group commit as the loop tracks it (Server+Commit).
     var commit = CommitState()
 

@@ -261,3 +261,18 @@ extension AccessControlTests {
         #expect(h.broker.statistics.deniedDeliveries == 1)
     }
 }
+
+extension AccessControlTests {
+    @Test("the CONNECT timer does not close a connection whose CONNECT arrived and waits for a slow password check")
+    func slowCheckOutlivesConnectTimeout() {
+        let h = harness(acl: nil)
+        let c = connect(h, "dev", username: "alice")
+        h.advance(seconds: 60)
+        #expect(!h.closed(c))
+        h.handle(.passwordChecked(c, true))
+        #expect(h.take(c) == [accepted()])
+        let idle = h.open() // no CONNECT at all: still closed by the timer
+        h.advance(seconds: 60)
+        #expect(h.closed(idle))
+    }
+}
