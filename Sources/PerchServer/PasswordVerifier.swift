@@ -6,7 +6,7 @@ import PerchBroker
 ///
 ///     loop: .checkPassword ─▶ unknown user, cache hit or cheap hash ($6$, mosquitto 2.0's
 ///                             101-iteration PBKDF2)? ─ yes ▶ answered in the same batch
-///                                                   └ no ─▶ worker (one thread, nice +10)
+///                                                   └ no ─▶ worker (one thread, nice +19)
 ///     worker ─▶ loop (queue.async): remember a success, answer
 ///
 /// One worker thread bounds the CPU and memory hashing takes (argon2id needs tens of MB per
