@@ -18,27 +18,12 @@ final class BackgroundThread: @unchecked Sendable {
     private var thread: pthread_t?
     private let nice: Int32
 
-    private final class Body {
-        unowned let owner: BackgroundThread
-        init(_ owner: BackgroundThread) { self.owner = owner }
-    }
-
     /// Starts the thread; nil when the system refuses one.
     init?(nice: Int32 = 19) {
         self.nice = nice
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
-        let body = Unmanaged.passRetained(Body(self))
-        var handle = pthread_t()
-        let status = pthread_create(&handle, nil, { context in
-            let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-            body.owner.serve()
-            return nil
-        }, body.toOpaque())
-        guard status == 0 else {
-            body.release()
-            return nil
-        }
+        guard case .success(let handle) = PosixThread.start({ [unowned self] in serve() }) else { return nil }
         thread = handle
     }
 

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Logging
+import PerchAccess
 
 /// The mosquitto.conf-style configuration file: one `name value...` directive per line,
 /// `#` starts a comment line, blank lines are ignored. Values mean what they mean in
@@ -81,18 +82,7 @@ public struct ConfigFile {
         ConfigError(file: file, line: line, directive: directive, message)
     }
 
-    static func readText(_ path: String) -> String? {
-        guard let handle = fopen(path, "r") else { return nil }
-        defer { fclose(handle) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return ferror(handle) != 0 ? nil : String(decoding: bytes, as: UTF8.self)
-    }
+    static func readText(_ path: String) -> String? { TextFile.read(path) }
 }
 
 /// A `log_type` value.

@@ -25,13 +25,6 @@ final class SyncWorker: @unchecked Sendable {
     /// A job was started and not finished yet (loop only).
     private(set) var isRunning = false
 
-    /// The thread's hold on the worker: `serve` keeps it alive while it runs, so the
-    /// owner ends the thread with `stop()` (the server does at shutdown).
-    private final class Body {
-        unowned let worker: SyncWorker
-        init(_ worker: SyncWorker) { self.worker = worker }
-    }
-
     init() throws(ServerError) {
         var fds: [Int32] = [0, 0]
         guard pipe(&fds) == 0 else { throw .system("pipe") }
@@ -43,19 +36,14 @@ final class SyncWorker: @unchecked Sendable {
         signalFD = fds[1]
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
-        let body = Unmanaged.passRetained(Body(self))
-        var handle = pthread_t()
-        let status = pthread_create(&handle, nil, { context in
-            let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-            body.worker.serve()
-            return nil
-        }, body.toOpaque())
-        guard status == 0 else {
-            body.release()
+        // The thread holds the worker unowned: the owner ends it with `stop()` (the server
+        // does at shutdown).
+        switch PosixThread.start({ [unowned self] in serve() }) {
+        case .success(let handle): thread = handle
+        case .failure(let error):
             // Fully initialised: deinit runs and closes the pipe.
-            throw ServerError("could not start the fsync thread (error \(status))")
+            throw ServerError("could not start the fsync thread (error \(error.code))")
         }
-        thread = handle
     }
 
     deinit {

@@ -39,19 +39,11 @@ enum Passwd {
 
     /// The file's text, nil when it does not exist; exits on any other error.
     static func read(_ path: String) -> String? {
-        guard let handle = fopen(path, "r") else {
+        guard let text = TextFile.read(path) else {
             if errno == ENOENT { return nil }
             fail("cannot read \(path): \(String(cString: strerror(errno)))")
         }
-        defer { fclose(handle) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
-            if n == 0 { break }
-            bytes += chunk[0..<n]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return text
     }
 
     /// One line from the terminal with echo off (or from stdin when it is not a terminal).
