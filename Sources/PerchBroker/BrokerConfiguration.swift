@@ -3,8 +3,8 @@ import PerchCodec
 /// The limits and switches of the broker core. Defaults follow mosquitto 2.x where it has
 /// an equivalent (names in comments are its mosquitto.conf directives).
 public struct BrokerConfiguration: Sendable, Hashable {
-    /// `allow_anonymous`: accept clients without a user name (authentication is later work;
-    /// today a false here refuses every client without a user name).
+    /// `allow_anonymous`: accept clients without a user name. The global realm's default
+    /// until `.accessChanged` brings the realms of the configuration's access files.
     public var allowAnonymous: Bool = true
     /// Accept a zero-length client identifier and assign one (MQTT-3.1.3-6).
     public var allowZeroLengthClientID: Bool = true

@@ -39,7 +39,7 @@ struct AccessControlTests {
         return c
     }
 
-    @Test("[v311 MQTT-3.1.4-2] [v5 MQTT-3.1.4-2] a CONNECT with a User Name waits for .checkPassword; nothing is answered before it")
+    @Test("a CONNECT with a User Name waits for .checkPassword; nothing is answered before it")
     func waitsForCheck() throws {
         let h = harness()
         let c = connect(h, "dev", username: "alice", password: "s3cret")
@@ -52,7 +52,7 @@ struct AccessControlTests {
         #expect(h.accepted[c]?.username == "alice")
     }
 
-    @Test("a wrong password: CONNACK 0x86 for v5, 0x04 for 3.1.1, then close [v5 MQTT-3.2.2-7] [v311 MQTT-3.2.2-5]")
+    @Test("a wrong password: CONNACK 0x86 for v5, 0x04 for 3.1.1, then close [v5 MQTT-3.1.4-2] [v311 MQTT-3.2.2-5]")
     func wrongPassword() {
         for (version, code) in [(ProtocolVersion.v5, UInt8(0x86)), (.v311, 0x04)] {
             let h = harness()
@@ -243,7 +243,7 @@ struct AccessControlTests {
 }
 
 extension AccessControlTests {
-    @Test("[MQTT-3.1.2-5] a persistent session's queue is judged again when another user takes the client id over")
+    @Test("[v311 MQTT-3.1.2-5] a persistent session's queue is judged again when another user takes the client id over")
     func takeoverByAnotherUser() {
         let h = harness(passwords: false)
         let bob = h.open()
