@@ -91,12 +91,19 @@ struct AccessRights: Sendable, Hashable {
     }
 
     let rules: [Rule]
+    /// The same rules flattened for the per-message checks (`AccessRights+Compiled`).
+    let compiled: CompiledRules
+
+    init(rules: [Rule]) {
+        self.rules = rules
+        self.compiled = CompiledRules(rules)
+    }
 
     /// Everything allowed (a client of a realm without an ACL).
     static let unrestricted = AccessRights(rules: [Rule(.readWrite, levels: [.multi])])
 
-    func mayRead(_ topic: String) -> Bool { allows(topic) { $0.grantsRead } }
-    func mayWrite(_ topic: String) -> Bool { allows(topic) { $0.grantsWrite } }
+    func mayRead(_ topic: String) -> Bool { compiled.allows(topic, write: false) }
+    func mayWrite(_ topic: String) -> Bool { compiled.allows(topic, write: true) }
 
     /// SUBSCRIBE: refused when a `deny` covers every topic the filter matches, or when no
     /// read grant shares a topic with it (it could never deliver anything).
@@ -111,21 +118,6 @@ struct AccessRights: Sendable, Hashable {
             }
         }
         return granted
-    }
-
-    private func allows(_ topic: String, _ grants: (AccessControlList.Access) -> Bool) -> Bool {
-        var topic = topic
-        return topic.withUTF8 { bytes in
-            var granted = false
-            for rule in rules {
-                if rule.access == .deny {
-                    if Self.matches(rule.levels, bytes) { return false }
-                } else if !granted && grants(rule.access) {
-                    granted = Self.matches(rule.levels, bytes)
-                }
-            }
-            return granted
-        }
     }
 
     // MARK: - levels
@@ -163,35 +155,6 @@ struct AccessRights: Sendable, Hashable {
             let bytes = Array(text.utf8)
             let hostile = bytes.contains { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "#") }
             return hostile ? .never : .literal(bytes)
-        }
-    }
-
-    /// Whether topic name `topic` matches `levels` (`$` topics only by a literal first level,
-    /// [MQTT-4.7.2-1]).
-    static func matches(_ levels: [Level], _ topic: UnsafeBufferPointer<UInt8>) -> Bool {
-        var start = 0
-        var index = 0
-        if topic.first == UInt8(ascii: "$") {
-            guard let first = levels.first, case .literal = first else { return false }
-        }
-        while true {
-            var end = start
-            while end < topic.count && topic[end] != UInt8(ascii: "/") { end += 1 }
-            guard index < levels.count else { return false }
-            switch levels[index] {
-            case .multi: return true
-            case .single: break
-            case .never: return false
-            case .literal(let bytes):
-                guard bytes.count == end - start else { return false }
-                for i in 0..<bytes.count where bytes[i] != topic[start + i] { return false }
-            }
-            index += 1
-            if end == topic.count {
-                // `a/#` also matches `a` [MQTT-4.7.1-2].
-                return index == levels.count || (index == levels.count - 1 && levels[index] == .multi)
-            }
-            start = end + 1
         }
     }
 

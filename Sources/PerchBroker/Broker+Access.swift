@@ -89,14 +89,21 @@ extension Broker {
     }
 
     func detachAccess(session handle: Int) {
-        if handle < sessionAccess.count { sessionAccess[handle] = nil }
+        if handle < sessionAccess.count {
+            sessionAccess[handle] = nil
+            sessionRules[handle] = .allowAll
+        }
     }
 
     /// `.accessChanged`: new realms; every session's rights resolved again.
     func changeAccess(_ newRealms: [AccessRealm]) {
         realms = newRealms.isEmpty ? [AccessRealm(allowAnonymous: configuration.allowAnonymous)] : newRealms
         hasACL = realms.contains { $0.acl != nil }
-        guard hasACL else { sessionAccess = []; return }
+        guard hasACL else {
+            sessionAccess = []
+            sessionRules = []
+            return
+        }
         var known = sessionAccess
         for id in connections.keys {
             guard let client = connections[id]?.client else { continue }
@@ -105,6 +112,7 @@ extension Broker {
                                                   rights: .unrestricted)
         }
         sessionAccess = []
+        sessionRules = []
         for (handle, entry) in known.enumerated() {
             guard var entry, handle < sessions.slots.count, sessions.slots[handle] != nil else { continue }
             if entry.realm >= realms.count { entry.realm = 0 }
@@ -115,8 +123,9 @@ extension Broker {
 
     /// Whether the session's client may receive a message on `topic` (ACL and authorizer).
     func mayRead(_ topic: TopicName, session handle: Int) -> Bool {
-        if hasACL, handle < sessionAccess.count, let access = sessionAccess[handle],
-           !access.rights.mayRead(topic.string) {
+        // Borrowed in place: no copy of the session's rules per delivery.
+        if hasACL, handle < sessionRules.count,
+           !sessionRules.withUnsafeBufferPointer({ $0[handle].allows(topic.string, write: false) }) {
             return false
         }
         if let authorizer {
@@ -128,8 +137,8 @@ extension Broker {
     }
 
     func mayWrite(_ topic: TopicName, client: ConnectedClient) -> Bool {
-        guard hasACL, client.session < sessionAccess.count, let access = sessionAccess[client.session] else { return true }
-        return access.rights.mayWrite(topic.string)
+        guard hasACL, client.session < sessionRules.count else { return true }
+        return sessionRules.withUnsafeBufferPointer { $0[client.session].allows(topic.string, write: true) }
     }
 
     func maySubscribe(_ filter: String, client: ConnectedClient) -> Bool {
@@ -144,7 +153,9 @@ extension Broker {
     private func setAccess(_ access: SessionAccess, session handle: Int) {
         if handle >= sessionAccess.count {
             sessionAccess += repeatElement(nil, count: handle + 1 - sessionAccess.count)
+            sessionRules += repeatElement(.allowAll, count: handle + 1 - sessionRules.count)
         }
         sessionAccess[handle] = access
+        sessionRules[handle] = access.rights.compiled
     }
 }

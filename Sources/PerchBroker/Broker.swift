@@ -32,6 +32,9 @@ public final class Broker {
     /// Each session's resolved ACL rights by handle while an ACL applies; nil: not known yet
     /// (restored from disk, its client not back). Empty without an ACL.
     @exclusivity(unchecked) var sessionAccess: [SessionAccess?] = []
+    /// The compiled rules of `sessionAccess` by handle, read per message in place
+    /// (`.allowAll` where `sessionAccess` has none).
+    @exclusivity(unchecked) var sessionRules: [CompiledRules] = []
     @exclusivity(unchecked) var connections = ConnectionMap()
     /// Listener policy and transport identity of the connections whose policy is not the
     /// default (`ListenerPolicy`); empty on a broker without such listeners.
