@@ -1,5 +1,6 @@
 import PerchAccess
 @testable import PerchBroker
+import PerchTestKit
 import Testing
 
 /// The ACL file parser and the matcher the broker evaluates: mosquitto's format and
@@ -129,5 +130,37 @@ struct ACLTests {
         #expect(anonymous.maySubscribe("public/#"))
         #expect(!anonymous.maySubscribe("public/secret"))
         #expect(!anonymous.maySubscribe("$SYS/#"))
+    }
+}
+
+extension ACLTests {
+    @Test("[v311 MQTT-4.7.2-1] [v5 MQTT-4.7.2-1] the flattened per-message matcher agrees with filter matching on 20,000 seeded random rules and topics")
+    func compiledAgreesWithFilterMatching() {
+        var random = SplitMix64(seed: 0x5EED_AC1)
+        let words = ["a", "b", "$SYS", "", "dev-1"]
+        func pick<T>(_ items: [T]) -> T { items[Int(random.next() % UInt64(items.count))] }
+        func topic() -> String {
+            (0..<(1 + Int(random.next() % 4))).map { _ in pick(words) }.joined(separator: "/")
+        }
+        func filter() -> String {
+            var levels = (0..<(1 + Int(random.next() % 4))).map { _ in pick(words + ["+", "+"]) }
+            if random.next() % 3 == 0 { levels.append("#") }
+            return levels.joined(separator: "/")
+        }
+        let accesses: [AccessControlList.Access] = [.read, .write, .readWrite, .deny]
+        for _ in 0..<20_000 {
+            let rules = (0..<(1 + Int(random.next() % 3))).map { _ in
+                AccessRights.Rule(pick(accesses), levels: AccessRights.levels(filter()))
+            }
+            let rights = AccessRights(rules: rules)
+            let name = topic()
+            let topicLevels = AccessRights.levels(name)
+            let matching = rules.filter { AccessRights.intersects($0.levels, topicLevels) }
+            let denied = matching.contains { $0.access == .deny }
+            let read = !denied && matching.contains { $0.access.grantsRead }
+            let write = !denied && matching.contains { $0.access.grantsWrite }
+            #expect(rights.mayRead(name) == read, "\(rules) read \(name)")
+            #expect(rights.mayWrite(name) == write, "\(rules) write \(name)")
+        }
     }
 }
