@@ -276,3 +276,33 @@ extension AccessControlTests {
         #expect(h.closed(idle))
     }
 }
+
+extension AccessControlTests {
+    /// A persistent session of `clientID` subscribed to `home/#`, as the store would restore it.
+    func restoredSession(_ clientID: String) -> [DurableSession] {
+        let before = harness(passwords: false)
+        let c = before.open()
+        before.send(c, .connect(Connect(version: .v311, cleanStart: false, keepAlive: 0, clientID: clientID, username: "bob")))
+        before.subscribe(c, "home/#", qos: .atLeastOnce)
+        before.drop(c)
+        var changes: [BrokerAction] = []
+        before.broker.takeDurableChanges(into: &changes)
+        return changes.compactMap { if case .persist(.session(let session)) = $0 { return session } else { return nil } }
+    }
+
+    @Test("[v311 MQTT-3.1.2-5] a session restored from disk queues without rights; its client's rights filter the queue when it is back")
+    func restoredQueueFiltered() throws {
+        for (user, expected) in [("alice", [String]()), ("bob", ["home/bob/private"])] {
+            let h = harness(passwords: false)
+            let sessions = restoredSession("shared")
+            try #require(sessions.count == 1)
+            h.broker.restore(sessions: sessions, now: h.now)
+            let publisher = connect(h, "p", username: "bob")
+            _ = h.take(publisher)
+            h.publish(publisher, "home/bob/private", qos: .atLeastOnce, id: 1)
+            let back = h.open()
+            h.send(back, .connect(Connect(version: .v311, cleanStart: false, keepAlive: 0, clientID: "shared", username: user)))
+            #expect(h.takePublishes(back).map(\.topic) == expected, "\(user)")
+        }
+    }
+}
