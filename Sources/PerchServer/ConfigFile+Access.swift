@@ -47,12 +47,12 @@ extension ConfigFile {
             }
         } else {
             var merged = AccessDirectives()
-            // In file order: the last line of each directive wins.
+            // Sections in file order: the last line of each directive wins.
             for key in [nil] + sections.indices.map(Optional.some) {
                 guard let entry = accessDirectives[key] else { continue }
-                if let value = entry.allowAnonymous { merged.allowAnonymous = value }
-                if let value = entry.passwordFile, value.line > (merged.passwordFile?.line ?? 0) { merged.passwordFile = value }
-                if let value = entry.aclFile, value.line > (merged.aclFile?.line ?? 0) { merged.aclFile = value }
+                merged.allowAnonymous = entry.allowAnonymous ?? merged.allowAnonymous
+                merged.passwordFile = entry.passwordFile ?? merged.passwordFile
+                merged.aclFile = entry.aclFile ?? merged.aclFile
             }
             realms.append((merged, defaultAnonymous))
         }

@@ -17,8 +17,6 @@ final class PasswordVerifier: @unchecked Sendable {
     private let loop: DispatchQueue
     private var files: [PasswordFile?]
     private var cache: VerificationCache
-    /// Checks waiting for the worker.
-    private(set) var pending = 0
 
     init(files: [PasswordFile?], loop: DispatchQueue, cacheLimit: Int = 4096) {
         self.files = files
@@ -50,11 +48,9 @@ final class PasswordVerifier: @unchecked Sendable {
             return valid
         }
         guard let worker else { return false } // no thread could be started: nobody gets in
-        pending += 1
         worker.submit { [self] in
             let valid = hash.verify(password)
             loop.async { [self] in
-                pending -= 1
                 if valid { cache.insert(key) }
                 answer(valid)
             }

@@ -25,15 +25,11 @@ extension Server {
         guard epoll != nil, !isShuttingDown else { return }
         let now = MonotonicClock.now()
         let rules: AccessRules
-        var keys: [String: [UInt8]]?
+        let keys: [String: [UInt8]]?
         do {
             rules = try AccessRules.load(configuration.accessRealms, defaultAnonymous: configuration.broker.allowAnonymous)
-            if let path = configuration.pskFile {
-                do {
-                    keys = try ConfigFile.readPSKFile(path, line: 0, config: path)
-                } catch {
-                    throw ServerError("\(error)")
-                }
+            keys = try configuration.pskFile.map { path throws(ConfigError) in
+                try ConfigFile.readPSKFile(path, line: 0, config: path)
             }
         } catch {
             logger.error("Reloading access files: \(error); keeping the previous rules")
@@ -73,15 +69,14 @@ extension Server {
         }
     }
 
-    /// Feeds the answers `startPasswordCheck` had at once; true when there were any.
-    func feedImmediateAnswers(now: Timestamp) -> Bool {
-        guard !immediateAnswers.isEmpty else { return false }
+    /// Feeds the answers `startPasswordCheck` had at once (their actions make another round).
+    func feedImmediateAnswers(now: Timestamp) {
+        guard !immediateAnswers.isEmpty else { return }
         let answers = immediateAnswers
         immediateAnswers.removeAll(keepingCapacity: true)
         for (id, valid) in answers where connections.index(forKey: id) != nil {
             broker.handle(.passwordChecked(id, valid), now: now, into: &actions)
         }
-        return true
     }
 
     private func passwordChecked(_ id: ConnectionID, valid: Bool) {

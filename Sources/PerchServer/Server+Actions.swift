@@ -15,7 +15,7 @@ extension Server {
         repeat {
             if completeSync(now: now) { flushTouched(now: now) }
             applyActions(now: now)
-            _ = feedImmediateAnswers(now: now) // their actions make another round
+            feedImmediateAnswers(now: now)
             commitStore(now: now)
             if commit.syncWorker?.isRunning != true { flushTouched(now: now) }
         } while !actions.isEmpty

@@ -124,8 +124,6 @@ struct AccessControlTests {
     @Test("read is checked for every delivery: a `#` subscriber receives only what it may read, retained messages included")
     func readFiltering() {
         let h = harness()
-        let publisher = login(h, "pub", username: "root-ish")
-        _ = publisher
         let bobPub = login(h, "bobpub", username: "bob")
         h.publish(bobPub, "home/bob/status", "retained", retain: true)
         h.publish(bobPub, "home/bob/secret", "retained too", retain: true)
