@@ -1,4 +1,5 @@
 import PerchBroker
+import PerchCodec
 
 /// mosquitto's ACL file format, parsed into an `AccessControlList`:
 ///
@@ -12,7 +13,7 @@ import PerchBroker
 public enum ACLFile {
     public static func parse(_ text: String, file: String) throws(AccessFileError) -> AccessControlList {
         var acl = AccessControlList()
-        var user: String?
+        var user: ExactString?
         for (number, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.drop { $0 == " " || $0 == "\t" }.trimmingSuffix { $0 == "\r" || $0 == " " || $0 == "\t" }
             guard !line.isEmpty, !line.hasPrefix("#") else { continue }
@@ -24,8 +25,8 @@ public enum ACLFile {
             switch keyword {
             case "user":
                 guard !rest.isEmpty else { throw fail(.emptyUsername) }
-                user = String(rest)
-                if acl.users[String(rest)] == nil { acl.users[String(rest)] = [] }
+                user = ExactString(String(rest))
+                if acl.users[ExactString(String(rest))] == nil { acl.users[ExactString(String(rest))] = [] }
             case "topic", "pattern":
                 let word = rest.prefix { $0 != " " && $0 != "\t" }
                 var access = AccessControlList.Access.readWrite

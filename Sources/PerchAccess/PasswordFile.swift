@@ -1,3 +1,5 @@
+import PerchCodec
+
 /// A mosquitto_passwd file: `username:hash` lines (`#` comments and blank lines skipped),
 /// each hash a `PasswordHash`. The broker loads it refusing plain-text passwords (as
 /// mosquitto 2 does); `perch passwd -U` reads them to hash them.
@@ -20,7 +22,8 @@ public struct PasswordFile: Sendable {
 
     /// In file order.
     public private(set) var entries: [Entry]
-    private var index: [String: Int]
+    /// Entry positions by user name, compared as bytes (no Unicode normalisation).
+    private var index: [ExactString: Int]
 
     public init(entries: [Entry] = []) {
         self.entries = []
@@ -49,22 +52,22 @@ public struct PasswordFile: Sendable {
                 throw AccessFileError(file: file, line: number + 1, error)
             }
             // The first line of a user counts, as in mosquitto.
-            if index[username] == nil { set(Entry(username: username, secret: secret)) }
+            if index[ExactString(username)] == nil { set(Entry(username: username, secret: secret)) }
         }
     }
 
     /// The stored hash of `username`; nil for an unknown user.
     public func hash(of username: String) -> PasswordHash? {
-        guard let position = index[username], case .hashed(let hash) = entries[position].secret else { return nil }
+        guard let position = index[ExactString(username)], case .hashed(let hash) = entries[position].secret else { return nil }
         return hash
     }
 
     /// Adds or replaces the user's entry (in place when present).
     public mutating func set(_ entry: Entry) {
-        if let position = index[entry.username] {
+        if let position = index[ExactString(entry.username)] {
             entries[position] = entry
         } else {
-            index[entry.username] = entries.count
+            index[ExactString(entry.username)] = entries.count
             entries.append(entry)
         }
     }
@@ -72,7 +75,7 @@ public struct PasswordFile: Sendable {
     /// Removes a user; false when there was none.
     @discardableResult
     public mutating func remove(_ username: String) -> Bool {
-        guard let position = index.removeValue(forKey: username) else { return false }
+        guard let position = index.removeValue(forKey: ExactString(username)) else { return false }
         entries.remove(at: position)
         for (name, value) in index where value > position { index[name] = value - 1 }
         return true

@@ -32,12 +32,12 @@ public struct AccessControlList: Sendable, Hashable {
 
     /// `topic` lines before the first `user` line.
     public var anonymous: [Rule]
-    /// `topic` lines under each `user NAME`.
-    public var users: [String: [Rule]]
+    /// `topic` lines under each `user NAME` (names compared as bytes).
+    public var users: [ExactString: [Rule]]
     /// `pattern` lines, wherever they stand.
     public var patterns: [Rule]
 
-    public init(anonymous: [Rule] = [], users: [String: [Rule]] = [:], patterns: [Rule] = []) {
+    public init(anonymous: [Rule] = [], users: [ExactString: [Rule]] = [:], patterns: [Rule] = []) {
         self.anonymous = anonymous
         self.users = users
         self.patterns = patterns
@@ -57,7 +57,7 @@ public struct AccessControlList: Sendable, Hashable {
     /// The rules that apply to one client, patterns substituted.
     func rights(clientID: String, username: String?) -> AccessRights {
         var rules: [AccessRights.Rule] = []
-        let own = username.map { users[$0] ?? [] } ?? anonymous
+        let own = username.map { users[ExactString($0)] ?? [] } ?? anonymous
         for rule in own { rules.append(AccessRights.Rule(rule.access, levels: AccessRights.levels(rule.filter))) }
         for rule in patterns {
             if username == nil && Self.mentionsUsername(rule.filter) { continue }

@@ -16,7 +16,7 @@ extension Broker {
             connect.username = identity
             connect.password = nil
         }
-        if let prefix = configuration.clientIDPrefix, !connect.clientID.hasPrefix(prefix) {
+        if let prefix = configuration.clientIDPrefix, !connect.clientID.utf8.starts(with: prefix.utf8) { // bytes, as mosquitto
             refuse(id, reason: .notAuthorized, connect: connect)
             return
         }

@@ -116,7 +116,7 @@ extension Broker {
             statisticsStorage.droppedMessages += 1 // [v5 MQTT-3.1.2-25]
             return false
         }
-        if let newAlias { sessions[handle].outboundAliases[sentTopic] = newAlias }
+        if let newAlias { sessions[handle].outboundAliases[ExactString(sentTopic)] = newAlias }
         statisticsStorage.messagesSent += 1
         send(.publish(publish), to: connection)
         return true
@@ -131,7 +131,7 @@ extension Broker {
     private func applyOutboundAlias(to topic: inout String, properties: inout Properties, session handle: Int) -> UInt16? {
         let limit = sessions[handle].outboundAliasLimit
         guard limit > 0 else { return nil }
-        if let alias = sessions[handle].outboundAliases[topic] {
+        if let alias = sessions[handle].outboundAliases[ExactString(topic)] {
             properties.topicAlias = alias
             topic = ""
             return nil

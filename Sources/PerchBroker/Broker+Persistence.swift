@@ -146,7 +146,7 @@ extension Broker {
     @inline(__always)
     func noteDurable(_ handle: Int) {
         guard sessions[handle].expiryInterval > 0 else { return }
-        durableDirty.insert(sessions[handle].clientID)
+        durableDirty.insert(ExactString(sessions[handle].clientID))
     }
 
     /// Appends one `.persist` per persistent session changed since the last call: its
@@ -155,7 +155,8 @@ extension Broker {
     /// copy-on-write copy) is not held while the next events mutate the session.
     public func takeDurableChanges(into actions: inout [BrokerAction]) {
         guard !durableDirty.isEmpty else { return }
-        for clientID in durableDirty {
+        for key in durableDirty {
+            let clientID = key.string
             if let handle = sessions.handle(of: clientID), sessions[handle].expiryInterval > 0 {
                 actions.append(.persist(.session(DurableSession(sessions[handle]))))
             } else {

@@ -151,7 +151,7 @@ extension Broker {
             routeShared.removeAll(keepingCapacity: true)
         }
         tree.forEachMatch(topic: message.topic.string, shared: &routeShared) { handle, options in
-            if options.noLocal && sessions[Int(handle)].clientID == message.origin { return } // [v5 MQTT-3.8.3-3]
+            if options.noLocal, let origin = message.origin, sessions[Int(handle)].clientID.bytesEqual(origin) { return } // [v5 MQTT-3.8.3-3]
             let grant = RouteMatch.Grant(handle: handle,
                                          qos: min(message.qos, options.qos), // [v311 MQTT-3.8.4-6] [v5 MQTT-3.8.4-8]
                                          retain: options.retainAsPublished && message.retain, // [v311 MQTT-3.3.1-9] [v5 MQTT-3.3.1-12, -13]

@@ -103,7 +103,7 @@ extension Broker {
                 tree.remove(filter: matched, share: options.shareName, session: Int32(client.session))
                 noteDurable(client.session)
                 if let group = options.shareName { // its queued messages go to the rest of the group
-                    let queued = takeShared(from: client.session, inflight: false) { $0.group == group && $0.filter == matched }
+                    let queued = takeShared(from: client.session, inflight: false) { $0.group.bytesEqual(group) && $0.filter.bytesEqual(matched) }
                     redispatchShared(queued, from: client.session, backToSender: true)
                 }
                 reasons.append(.success)

@@ -60,7 +60,7 @@ public final class Broker {
     @exclusivity(unchecked) var out: [BrokerAction] = []
     /// Client ids whose durable session state changed since the transport last took the
     /// durable changes (once per batch, `Broker+Persistence`).
-    @exclusivity(unchecked) var durableDirty: Set<String> = []
+    @exclusivity(unchecked) var durableDirty: Set<ExactString> = []
 
     public init(configuration: BrokerConfiguration, retained: [Message] = [],
                 authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil) {

@@ -1,3 +1,5 @@
+import PerchCodec
+
 /// The payload of a `LevelTrie` node; a node whose payload is empty and that has no
 /// children is pruned.
 protocol TrieValue: Sendable {
@@ -5,7 +7,7 @@ protocol TrieValue: Sendable {
     var isEmpty: Bool { get }
 }
 
-/// A trie of topic levels with nodes in one contiguous array linked by integer indices
+/// A trie of topic levels (keyed by their bytes: no Unicode normalisation, MQTT-4.7.3-4) with nodes in one contiguous array linked by integer indices
 /// (no class references, no ARC per hop) and a free list. `TopicTree` (subscriptions by
 /// filter) and `RetainedIndex` (messages by topic) are both built on it.
 ///
@@ -15,7 +17,7 @@ struct LevelTrie<Value: TrieValue>: Sendable {
     struct Node: Sendable {
         var level: String
         var parent: Int32
-        var children: [String: Int32] = [:]
+        var children: [ExactString: Int32] = [:]
         /// The `+` and `#` children, also in `children`, kept here so that matching a
         /// topic does not hash "+" and "#" at every level (-1: none).
         var plus: Int32 = -1
@@ -36,7 +38,7 @@ struct LevelTrie<Value: TrieValue>: Sendable {
         _modify { yield &nodes[Int(node)].value }
     }
 
-    func child(of node: Int32, _ level: String) -> Int32? { nodes[Int(node)].children[level] }
+    func child(of node: Int32, _ level: String) -> Int32? { nodes[Int(node)].children[ExactString(level)] }
 
     /// The `+` child of `node`, if any, without a hash lookup.
     func plusChild(of node: Int32) -> Int32? {
@@ -50,13 +52,13 @@ struct LevelTrie<Value: TrieValue>: Sendable {
         return child >= 0 ? child : nil
     }
 
-    func children(of node: Int32) -> [String: Int32] { nodes[Int(node)].children }
+    func children(of node: Int32) -> [ExactString: Int32] { nodes[Int(node)].children }
 
     /// The node of a path, if it exists.
     func node(at levels: [String]) -> Int32? {
         var node = root
         for level in levels {
-            guard let child = nodes[Int(node)].children[level] else { return nil }
+            guard let child = nodes[Int(node)].children[ExactString(level)] else { return nil }
             node = child
         }
         return node
@@ -66,12 +68,12 @@ struct LevelTrie<Value: TrieValue>: Sendable {
     mutating func nodeCreating(_ levels: [String]) -> Int32 {
         var node = root
         for level in levels {
-            if let child = nodes[Int(node)].children[level] {
+            if let child = nodes[Int(node)].children[ExactString(level)] {
                 node = child
                 continue
             }
             let child = allocate(Node(level: level, parent: node))
-            nodes[Int(node)].children[level] = child
+            nodes[Int(node)].children[ExactString(level)] = child
             setWildcard(level, of: node, to: child)
             node = child
         }
@@ -83,7 +85,7 @@ struct LevelTrie<Value: TrieValue>: Sendable {
         var node = node
         while node != root && nodes[Int(node)].value.isEmpty && nodes[Int(node)].children.isEmpty {
             let parent = nodes[Int(node)].parent
-            nodes[Int(parent)].children[nodes[Int(node)].level] = nil
+            nodes[Int(parent)].children[ExactString(nodes[Int(node)].level)] = nil
             setWildcard(nodes[Int(node)].level, of: parent, to: -1)
             nodes[Int(node)] = Node(level: "", parent: -1)
             freeNodes.append(node)

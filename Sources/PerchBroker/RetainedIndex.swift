@@ -53,11 +53,11 @@ struct RetainedIndex: Sendable {
         switch level {
         case "#":
             if index > 0, let message = trie[node].message { found.append(message) }
-            for (name, child) in trie.children(of: node) where !(skipDollar && name.utf8.first == UInt8(ascii: "$")) {
+            for (name, child) in trie.children(of: node) where !(skipDollar && name.string.utf8.first == UInt8(ascii: "$")) {
                 collect(child, into: &found)
             }
         case "+":
-            for (name, child) in trie.children(of: node) where !(skipDollar && name.utf8.first == UInt8(ascii: "$")) {
+            for (name, child) in trie.children(of: node) where !(skipDollar && name.string.utf8.first == UInt8(ascii: "$")) {
                 walk(node: child, filter: filter, index: index + 1, into: &found)
             }
         default:

@@ -61,7 +61,7 @@ struct Session: Sendable {
     private var offline: OfflineState?
     /// Outbound topic aliases of the current connection: topic → alias, at most
     /// `outboundAliasLimit` (min of the client's Topic Alias Maximum and the broker's).
-    var outboundAliases: [String: UInt16] = [:]
+    var outboundAliases: [ExactString: UInt16] = [:]
 
     init(clientID: String, generation: UInt64, version: ProtocolVersion) {
         self.clientID = clientID
@@ -94,7 +94,7 @@ final class OfflineState: Sendable {
 struct SessionTable: Sendable {
     private(set) var slots: [Session?] = []
     private var freeSlots: [Int] = []
-    private(set) var byClientID: [String: Int] = [:]
+    private(set) var byClientID: [ExactString: Int] = [:]
     private var generation: UInt64 = 0
 
     var count: Int { byClientID.count }
@@ -105,7 +105,7 @@ struct SessionTable: Sendable {
         _modify { yield &slots[handle]! }
     }
 
-    func handle(of clientID: String) -> Int? { byClientID[clientID] }
+    func handle(of clientID: String) -> Int? { byClientID[ExactString(clientID)] } // bytes, not canonical equivalence
 
     func isLive(_ handle: Int, generation: UInt64) -> Bool {
         handle < slots.count && slots[handle]?.generation == generation
@@ -122,13 +122,13 @@ struct SessionTable: Sendable {
             slots.append(session)
             handle = slots.count - 1
         }
-        byClientID[clientID] = handle
+        byClientID[ExactString(clientID)] = handle
         return handle
     }
 
     mutating func remove(_ handle: Int) {
         guard let session = slots[handle] else { return }
-        byClientID[session.clientID] = nil
+        byClientID[ExactString(session.clientID)] = nil
         slots[handle] = nil
         freeSlots.append(handle)
     }

@@ -1,4 +1,7 @@
-/// A session's subscriptions by the filter string as sent (UNSUBSCRIBE compares literally).
+import PerchCodec
+
+/// A session's subscriptions by the filter string as sent (UNSUBSCRIBE compares literally,
+/// byte for byte: MQTT-3.10.4-1, MQTT-4.7.3-4).
 ///
 /// Most sessions hold one subscription, and a one-entry `Dictionary` costs about 180 bytes
 /// of heap (its header, bitmap and two buckets); a single subscription is kept in a small
@@ -31,8 +34,8 @@ struct SessionSubscriptions: Sendable, Sequence {
         get {
             switch storage {
             case .empty: nil
-            case .one(let single): single.key == key ? single.value : nil
-            case .many(let box): box.all[key]
+            case .one(let single): single.key.bytesEqual(key) ? single.value : nil
+            case .many(let box): box.all[ExactString(key)]
             }
         }
         set {
@@ -49,17 +52,17 @@ struct SessionSubscriptions: Sendable, Sequence {
         case .empty:
             storage = .one(SingleSubscription(key: key, value: value))
             return nil
-        case .one(let single) where single.key == key:
+        case .one(let single) where single.key.bytesEqual(key):
             storage = .one(SingleSubscription(key: key, value: value))
             return single.value
         case .one(let single):
-            storage = .many(ManySubscriptions([single.key: single.value, key: value]))
+            storage = .many(ManySubscriptions([ExactString(single.key): single.value, ExactString(key): value]))
             return nil
         case .many(let current):
             var box = current
             storage = .empty // so that `box` is the only reference when no copy shares it
             if !isKnownUniquelyReferenced(&box) { box = ManySubscriptions(box.all) } // copy on write
-            let old = box.all.updateValue(value, forKey: key)
+            let old = box.all.updateValue(value, forKey: ExactString(key))
             storage = .many(box)
             return old
         }
@@ -72,14 +75,14 @@ struct SessionSubscriptions: Sendable, Sequence {
         case .empty:
             return nil
         case .one(let single):
-            guard single.key == key else { return nil }
+            guard single.key.bytesEqual(key) else { return nil }
             storage = .empty
             return single.value
         case .many(let current):
             var box = current
             storage = .empty
             if !isKnownUniquelyReferenced(&box) { box = ManySubscriptions(box.all) } // copy on write
-            let old = box.all.removeValue(forKey: key)
+            let old = box.all.removeValue(forKey: ExactString(key))
             storage = box.all.isEmpty ? .empty : .many(box)
             return old
         }
@@ -95,14 +98,14 @@ struct SessionSubscriptions: Sendable, Sequence {
 
     struct Iterator: IteratorProtocol {
         fileprivate var single: Element?
-        fileprivate var rest: Dictionary<String, SubscriptionOptions>.Iterator?
+        fileprivate var rest: Dictionary<ExactString, SubscriptionOptions>.Iterator?
 
         mutating func next() -> Element? {
             if let element = single {
                 single = nil
                 return element
             }
-            return rest?.next()
+            return rest?.next().map { ($0.key.string, $0.value) }
         }
     }
 }
@@ -111,8 +114,8 @@ struct SessionSubscriptions: Sendable, Sequence {
 /// referenced (`SessionSubscriptions` copies it on write, so a copy of a `Session`, such as
 /// a durable image, never sees later changes). Confined to the broker's thread.
 final class ManySubscriptions: @unchecked Sendable {
-    var all: [String: SubscriptionOptions]
-    init(_ all: [String: SubscriptionOptions]) { self.all = all }
+    var all: [ExactString: SubscriptionOptions]
+    init(_ all: [ExactString: SubscriptionOptions]) { self.all = all }
 }
 
 /// The only subscription of a session, out of line (immutable; a change stores a new box).

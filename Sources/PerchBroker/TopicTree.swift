@@ -1,3 +1,5 @@
+import PerchCodec
+
 /// The subscription trie: a `LevelTrie` of filter levels, each node holding the sessions
 /// (by integer handle) whose filter ends there, with their options. No class references:
 /// a publish walks integers.
@@ -24,13 +26,13 @@ struct TopicTree: Sendable {
     /// A matched share group: the node of its filter and the group name.
     struct SharedMatch: Sendable, Hashable {
         var node: Int32
-        var group: String
+        var group: ExactString
     }
 
     /// What one filter node holds.
     struct Subscribers: TrieValue {
         var sessions = SubscriberMap()
-        var groups: [String: ShareGroup] = [:]
+        var groups: [ExactString: ShareGroup] = [:]
         init() {}
         var isEmpty: Bool { sessions.isEmpty && groups.isEmpty }
     }
@@ -39,7 +41,7 @@ struct TopicTree: Sendable {
     /// What each recently published topic name matched, until the tree next changes (any
     /// insert or removal empties it). Topics repeat: a hit costs one hash of the name
     /// instead of splitting it and walking the trie. Bounded: emptied when full.
-    private var matchCache: [String: CachedMatches] = [:]
+    private var matchCache: [ExactString: CachedMatches] = [:]
     private let matchCacheLimit = 4096
 
     struct CachedMatches: Sendable {
@@ -58,9 +60,10 @@ struct TopicTree: Sendable {
             trie[node].sessions[session] = options
             return
         }
-        var group = trie[node].groups[share] ?? ShareGroup(origin: ShareOrigin(filter: filter, group: share))
+        let key = ExactString(share)
+        var group = trie[node].groups[key] ?? ShareGroup(origin: ShareOrigin(filter: filter, group: share))
         if group.members.updateValue(options, forKey: session) == nil { group.order.append(session) }
-        trie[node].groups[share] = group
+        trie[node].groups[key] = group
     }
 
     /// Removes the subscription of `session` to `filter` (in share group `share`); prunes
@@ -69,9 +72,10 @@ struct TopicTree: Sendable {
         if !matchCache.isEmpty { matchCache.removeAll() }
         guard let node = trie.node(at: topicLevels(filter)) else { return }
         if let share {
-            if var group = trie[node].groups[share], group.members.removeValue(forKey: session) != nil {
+            let key = ExactString(share)
+            if var group = trie[node].groups[key], group.members.removeValue(forKey: session) != nil {
                 group.order.removeAll { $0 == session }
-                trie[node].groups[share] = group.order.isEmpty ? nil : group
+                trie[node].groups[key] = group.order.isEmpty ? nil : group
             }
         } else {
             trie[node].sessions[session] = nil
@@ -85,7 +89,8 @@ struct TopicTree: Sendable {
     /// `forEachMatch` for a topic name, answered from the match cache when it can be: the
     /// same sessions, options and share groups, in the same order, as walking the trie.
     mutating func forEachMatch(topic: String, shared: inout [SharedMatch], _ body: (Int32, SubscriptionOptions) -> Void) {
-        if let hit = matchCache[topic] {
+        let key = ExactString(topic)
+        if let hit = matchCache[key] {
             for (session, options) in hit.sessions { body(session, options) }
             shared.append(contentsOf: hit.shared)
             return
@@ -93,7 +98,7 @@ struct TopicTree: Sendable {
         var entry = CachedMatches()
         forEachMatch(topicLevels(topic), shared: &entry.shared) { entry.sessions.append(($0, $1)) }
         if matchCache.count >= matchCacheLimit { matchCache.removeAll() }
-        matchCache[topic] = entry
+        matchCache[key] = entry
         for (session, options) in entry.sessions { body(session, options) }
         shared.append(contentsOf: entry.shared)
     }
@@ -150,7 +155,8 @@ struct TopicTree: Sendable {
 
     /// The share group `group` on `filter`, if it has members.
     func sharedMatch(filter: String, group: String) -> SharedMatch? {
-        guard let node = trie.node(at: topicLevels(filter)), trie[node].groups[group] != nil else { return nil }
-        return SharedMatch(node: node, group: group)
+        let key = ExactString(group)
+        guard let node = trie.node(at: topicLevels(filter)), trie[node].groups[key] != nil else { return nil }
+        return SharedMatch(node: node, group: key)
     }
 }

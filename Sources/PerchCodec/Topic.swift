@@ -31,3 +31,23 @@ public struct TopicFilter: Sendable, Hashable, CustomStringConvertible {
     /// Whether the matched part contains `+` or `#`.
     public var hasWildcards: Bool { filter.utf8.contains(UInt8(ascii: "+")) || filter.utf8.contains(UInt8(ascii: "#")) }
 }
+
+/// Topics compare as the bytes received, never normalised: `caf\u{E9}` and `cafe\u{301}`
+/// are two topics. // [v5 MQTT-4.7.3-4] [v311 MQTT-4.7.3-4]
+extension TopicName {
+    @inlinable
+    public static func == (lhs: TopicName, rhs: TopicName) -> Bool { lhs.string.bytesEqual(rhs.string) }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) { string.hashBytes(into: &hasher) }
+}
+
+/// Filters compare as sent, byte for byte (the share name and matched part follow from it).
+/// // [v5 MQTT-4.7.3-4] [v311 MQTT-4.7.3-4]
+extension TopicFilter {
+    @inlinable
+    public static func == (lhs: TopicFilter, rhs: TopicFilter) -> Bool { lhs.string.bytesEqual(rhs.string) }
+
+    @inlinable
+    public func hash(into hasher: inout Hasher) { string.hashBytes(into: &hasher) }
+}

@@ -59,9 +59,9 @@ extension FileStore {
 
 /// One snapshot to write, from immutable copies.
 struct CompactionJob: Sendable {
-    let retained: [String: Message]
+    let retained: [ExactString: Message]
     /// Encoded session records, written as they are.
-    let sessions: [String: [UInt8]]
+    let sessions: [ExactString: [UInt8]]
     let clocks: StoreRecord.Clocks
     let sealedLogs: [String]
     let snapshotPath: String

@@ -9,7 +9,7 @@ extension FileStore {
         let clocks = StoreRecord.Clocks(monotonic: now, wallMilliseconds: wallClock())
         var warnings: [String] = []
         var recordsRead = 0
-        var sessions: [String: DurableSession] = [:]
+        var sessions: [ExactString: DurableSession] = [:]
         if let bytes = try fs.read(snapshotPath) {
             let result = try scan(bytes, path: snapshotPath, clocks: clocks, snapshot: true)
             snapshotSize = bytes.count
@@ -60,18 +60,18 @@ extension FileStore {
     }
 
     /// Applies a file's records in order; a session keeps its record's bytes for snapshots.
-    func replay(_ result: RecordScanner.Result, bytes: [UInt8], sessions: inout [String: DurableSession]) {
+    func replay(_ result: RecordScanner.Result, bytes: [UInt8], sessions: inout [ExactString: DurableSession]) {
         for (record, range) in zip(result.records, result.ranges) {
             switch record {
             case .retain(let message):
-                retained[message.topic.string] = message.payload.isEmpty ? nil : message
-            case .clearRetained(let topic): retained[topic] = nil
+                retained[ExactString(message.topic.string)] = message.payload.isEmpty ? nil : message
+            case .clearRetained(let topic): retained[ExactString(topic)] = nil
             case .session(let session):
-                sessions[session.clientID] = session
-                sessionRecords[session.clientID] = Array(bytes[range])
+                sessions[ExactString(session.clientID)] = session
+                sessionRecords[ExactString(session.clientID)] = Array(bytes[range])
             case .sessionEnded(let clientID):
-                sessions[clientID] = nil
-                sessionRecords[clientID] = nil
+                sessions[ExactString(clientID)] = nil
+                sessionRecords[ExactString(clientID)] = nil
             case .end: break
             }
         }

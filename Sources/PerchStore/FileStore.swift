@@ -38,13 +38,13 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     /// Compact when the log holds more than this many bytes and more than the last snapshot.
     let compactionThreshold: Int
 
-    var retained: [String: Message] = [:]
+    var retained: [ExactString: Message] = [:]
     /// The committed record of each persistent session (encoded once, reused by snapshots).
-    var sessionRecords: [String: [UInt8]] = [:]
-    var dirtyRetained: Set<String> = []
+    var sessionRecords: [ExactString: [UInt8]] = [:]
+    var dirtyRetained: Set<ExactString> = []
     /// Session images applied since the last commit, and sessions ended since.
-    var pendingSessions: [String: DurableSession] = [:]
-    var endedSessions: Set<String> = []
+    var pendingSessions: [ExactString: DurableSession] = [:]
+    var endedSessions: Set<ExactString> = []
     var encodeBuffer: [UInt8] = []
     var scratch: [UInt8] = []
 
@@ -100,17 +100,21 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     public func apply(_ change: StoreChange) {
         switch change {
         case .retain(let message):
-            retained[message.topic.string] = message
-            dirtyRetained.insert(message.topic.string)
+            let key = ExactString(message.topic.string)
+            retained[key] = message
+            dirtyRetained.insert(key)
         case .clearRetained(let topic):
-            guard retained.removeValue(forKey: topic.string) != nil else { return }
-            dirtyRetained.insert(topic.string)
+            let key = ExactString(topic.string)
+            guard retained.removeValue(forKey: key) != nil else { return }
+            dirtyRetained.insert(key)
         case .session(let session):
-            pendingSessions[session.clientID] = session
-            endedSessions.remove(session.clientID)
+            let key = ExactString(session.clientID)
+            pendingSessions[key] = session
+            endedSessions.remove(key)
         case .sessionEnded(let clientID):
-            pendingSessions.removeValue(forKey: clientID)
-            if sessionRecords[clientID] != nil { endedSessions.insert(clientID) }
+            let key = ExactString(clientID)
+            pendingSessions.removeValue(forKey: key)
+            if sessionRecords[key] != nil { endedSessions.insert(key) }
         }
     }
 
@@ -157,13 +161,13 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
         let clocks = StoreRecord.Clocks(monotonic: now, wallMilliseconds: wallClock())
         encodeBuffer.removeAll(keepingCapacity: true)
         for topic in dirtyRetained {
-            let record: StoreRecord = retained[topic].map { .retain($0) } ?? .clearRetained(topic)
+            let record: StoreRecord = retained[topic].map { .retain($0) } ?? .clearRetained(topic.string)
             record.encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
         }
         for clientID in endedSessions {
-            StoreRecord.sessionEnded(clientID).encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
+            StoreRecord.sessionEnded(clientID.string).encode(clocks: clocks, into: &encodeBuffer, scratch: &scratch)
         }
-        var records: [(String, [UInt8])] = []
+        var records: [(ExactString, [UInt8])] = []
         records.reserveCapacity(pendingSessions.count)
         for (clientID, session) in pendingSessions {
             var record: [UInt8] = []
@@ -208,7 +212,7 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     }
 
     /// The retained messages the store holds, ordered by topic.
-    public var messages: [Message] { retained.values.sorted { $0.topic.string < $1.topic.string } }
+    public var messages: [Message] { retained.sorted { $0.key < $1.key }.map(\.value) }
     /// The client ids of the persistent sessions the store holds, sorted.
-    public var sessionIDs: [String] { sessionRecords.keys.sorted() }
+    public var sessionIDs: [String] { sessionRecords.keys.sorted().map(\.string) }
 }

@@ -238,7 +238,10 @@ private func tlsPSKServerCallback(_ ssl: OpaquePointer?, _ identity: UnsafePoint
                                   _ psk: UnsafeMutablePointer<UInt8>?, _ maxLength: UInt32) -> UInt32 {
     guard let identity, let psk, let owner = TLSContext.owner(of: ssl) else { return 0 }
     let name = String(cString: identity)
-    guard let key = owner.pskKeys[name], key.count <= Int(maxLength) else { return 0 }
+    // The identity as bytes: a canonically equivalent spelling is another identity.
+    guard let entry = owner.pskKeys.index(forKey: name).map({ owner.pskKeys[$0] }),
+          entry.key.utf8.elementsEqual(name.utf8), entry.value.count <= Int(maxLength) else { return 0 }
+    let key = entry.value
     key.withUnsafeBufferPointer { psk.update(from: $0.baseAddress!, count: key.count) }
     // OpenSSL keeps no PSK identity on a TLS 1.3 session: the session remembers it.
     TLSSession.owner(of: ssl)?.pskIdentity = name
