@@ -17,7 +17,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// 3.1.1 0x05, as mosquitto).
     public var clientIDPrefix: String?
     /// `max_inflight_messages`: outbound QoS 1/2 messages in flight per client (0 = no limit
-    /// other than 65535). v5 clients' Receive Maximum lowers it further.
+    /// other than 65535). v5 clients' Receive Maximum lowers it further. (The config file's
+    /// directive sets `receiveMaximum` too.)
     public var maxInflightMessages: Int = 20
     /// `max_queued_messages`: QoS 1/2 messages queued per session beyond the in-flight
     /// window (0 = no limit).
@@ -34,8 +35,12 @@ public struct BrokerConfiguration: Sendable, Hashable {
     public var maxKeepalive: UInt16 = 65535
     /// `retain_available`.
     public var retainAvailable: Bool = true
-    /// Receive Maximum the broker advertises to v5 clients (inbound QoS 1/2 window).
-    public var receiveMaximum: UInt16 = 65535
+    /// Receive Maximum the broker advertises to v5 clients (inbound QoS 1/2 window):
+    /// `max_inflight_messages`, 20 by default, as mosquitto 2.0 advertises. A QoS 2 PUBLISH
+    /// with a new packet id while this many await their PUBREL gets DISCONNECT 0x93
+    /// (§4.9). At 65,535 (not advertised) no client can exceed it: the 65,536th id in
+    /// flight must repeat one, and counts as a retransmission.
+    public var receiveMaximum: UInt16 = 20
     /// Topic Alias Maximum the broker advertises to v5 clients (inbound aliases).
     public var topicAliasMaximum: UInt16 = 10
     /// Seconds a new connection may take to send CONNECT before it is closed.

@@ -24,7 +24,12 @@ extension ConfigFile {
             if sections.isEmpty { configuration.maxConnections = limit } else { try forSection { $0.maxConnections = limit } }
         case "psk_file": pskFile = (try single(args), line)
         case "websockets_headers_size": configuration.websocketsHeadersSize = try integer(args, 0...65535)
-        case "max_inflight_messages": configuration.broker.maxInflightMessages = try integer(args, 0...65535)
+        case "max_inflight_messages":
+            // Both directions, as mosquitto 2.0: the outbound window and the Receive Maximum
+            // v5 clients are told (0: no limit but the protocol's 65,535).
+            let limit = try integer(args, 0...65535)
+            configuration.broker.maxInflightMessages = limit
+            configuration.broker.receiveMaximum = limit == 0 ? UInt16.max : UInt16(limit)
         case "max_queued_messages": configuration.broker.maxQueuedMessages = try integer(args, 0...Int(Int32.max))
         case "max_queued_bytes": configuration.broker.maxQueuedBytes = try integer(args, 0...Int(Int32.max))
         case "message_size_limit": configuration.broker.messageSizeLimit = try integer(args, 0...268_435_455)

@@ -37,14 +37,14 @@ struct ConnectTests {
         #expect(ack.properties.assignedClientIdentifier == nil)
     }
 
-    @Test("[v5 interp] default configuration leaves Maximum QoS, Retain Available, Receive Maximum unset")
+    @Test("[v5 interp] default configuration leaves Maximum QoS and Retain Available unset, advertises Receive Maximum 20 (max_inflight_messages, as mosquitto)")
     func connackDefaultsV5() throws {
         let h = BrokerHarness()
         let c = h.connect("a", version: .v5)
         let ack = try #require(connack(h.take(c)))
         #expect(ack.properties.maximumQoS == nil)
         #expect(ack.properties.retainAvailable == nil)
-        #expect(ack.properties.receiveMaximum == nil)
+        #expect(ack.properties.receiveMaximum == 20)
         #expect(ack.properties.maximumPacketSize == nil)
     }
 

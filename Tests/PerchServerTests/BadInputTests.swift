@@ -174,3 +174,53 @@ extension BadInputTests {
         #expect(received < 20 * payload.count / 2)
     }
 }
+
+/// Issue 12 defect 6: Perch advertised a Receive Maximum of 65,535, which no client can
+/// exceed (the 65,536th QoS 2 PUBLISH in flight must reuse a packet id, so it counts as a
+/// retransmission): a client flooding QoS 2 without PUBREL never got its DISCONNECT 0x93
+/// and held every id awaiting release. mosquitto advertises `max_inflight_messages` (20).
+@Suite("End to end: inbound flow control")
+struct InboundFlowControlTests {
+    @Test("[v5 interp] §3.3.4 (client duty MQTT-3.3.4-7): CONNACK advertises Receive Maximum 20; a QoS 2 PUBLISH past it, sent without reading, gets DISCONNECT 0x93")
+    func receiveMaximumEnforced() throws {
+        let test = try TestServer()
+        defer { test.stop() }
+        let flooder = try RawClient(port: test.port)
+        let connack = try flooder.connect(version: .v5, clientID: "qos2-flood")
+        #expect(connack.properties.receiveMaximum == 20)
+        for id in UInt16(1)...21 {
+            try flooder.publish("flood", [UInt8(id)], qos: .exactlyOnce, packetID: id)
+        }
+        let packets = try #require(flooder.expectClosed())
+        let pubrecs = packets.filter { if case .pubrec = $0 { true } else { false } }
+        #expect(pubrecs.count == 20)
+        guard case .disconnect(let disconnect) = packets.last else {
+            Issue.record("no DISCONNECT: \(packets.suffix(3))")
+            return
+        }
+        #expect(disconnect.reason == .receiveMaximumExceeded)
+        // Another client keeps being served.
+        let other = try RawClient(port: test.port)
+        try other.connect(version: .v5, clientID: "other")
+        try other.publish("ok", [1], qos: .exactlyOnce, packetID: 1)
+        _ = try other.receive { if case .pubrec = $0 { true } else { false } }
+    }
+
+    @Test("[v5 interp] §4.9 a client that releases what it sent may keep any number of QoS 2 PUBLISH coming, 20 at a time")
+    func releasedIDsFreeTheWindow() throws {
+        let test = try TestServer()
+        defer { test.stop() }
+        let client = try RawClient(port: test.port)
+        try client.connect(version: .v5, clientID: "qos2-paced")
+        for round in 0..<5 {
+            for id in UInt16(1)...20 { try client.publish("paced", [UInt8(round)], qos: .exactlyOnce, packetID: id) }
+            for id in UInt16(1)...20 {
+                _ = try client.receive { if case .pubrec(let ack) = $0 { ack.packetID.rawValue == id } else { false } }
+                try client.send(.pubrel(PubAck(packetID: PacketID(id)!)))
+            }
+            for _ in 1...20 { _ = try client.receive { if case .pubcomp = $0 { true } else { false } } }
+        }
+        try client.send(.pingreq)
+        _ = try client.receive { $0 == .pingresp }
+    }
+}
