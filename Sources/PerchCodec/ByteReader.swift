@@ -3,7 +3,7 @@
 /// Sub-readers (`limited(to:)`) share the storage, nothing is copied until a field's value
 /// (a String, a binary array, the payload) is built.
 struct ByteReader {
-    private let bytes: [UInt8]
+    private var bytes: [UInt8]
     private(set) var index: Int
     let end: Int
 
@@ -72,11 +72,26 @@ struct ByteReader {
         return bytes.withUnsafeBufferPointer { String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self) }
     }
 
-    /// All bytes up to `end` (a PUBLISH payload).
+    /// All bytes up to `end` (a PUBLISH payload). A large payload at the end of the
+    /// array takes the array itself, its head removed in place when this reader holds the
+    /// only reference (the framer let go of a buffer it consumed whole): a large message is
+    /// then held once, not twice, while it is decoded. The reader is at its end afterwards.
     mutating func readRest() -> [UInt8] {
         defer { index = end }
-        return Array(bytes[index..<end])
+        let count = end - index
+        // Taken only when it wastes little: the payload keeps the array's capacity for as
+        // long as the message lives (retained, queued).
+        guard end == bytes.count, count >= ByteReader.takenPayload, bytes.capacity - count <= count / 8 else {
+            return Array(bytes[index..<end])
+        }
+        var taken = bytes
+        bytes = []
+        taken.removeSubrange(0..<index)
+        return taken
     }
+
+    /// Payloads from this size on are taken rather than copied (`readRest`).
+    static let takenPayload = 64 * 1024
 
     /// A reader over the next `count` bytes; this reader moves past them.
     mutating func limited(to count: Int, _ what: StaticString) throws(DecodeError) -> ByteReader {

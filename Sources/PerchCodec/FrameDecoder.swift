@@ -38,10 +38,27 @@ public struct FrameDecoder: Sendable {
     /// The capacity of the storage held (0 when idle), for tests and memory accounting.
     package var storageCapacity: Int { buffer.capacity }
 
+    /// The address of the storage held, for tests that check a payload was not copied.
+    package var storageAddress: UInt? { buffer.withUnsafeBufferPointer { $0.baseAddress.map { UInt(bitPattern: $0) } } }
+
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard !bytes.isEmpty else { return }
         compactIfWorthwhile()
+        reserveForIncompletePacket(adding: bytes.count)
         buffer.append(contentsOf: bytes)
+    }
+
+    /// Before the buffer grows for a packet whose length is known, reserves exactly what
+    /// it needs: doubling would hold up to twice a large packet's size while it arrives.
+    /// Only once half of it is here: a header alone claiming 256 MB reserves nothing.
+    private mutating func reserveForIncompletePacket(adding count: Int) {
+        guard buffer.count + count > buffer.capacity, buffer.count - readIndex >= 2,
+              case let .value(length, lengthBytes) = VariableByteInteger.decode(buffer, from: readIndex + 1, end: buffer.count)
+        else { return }
+        let total = 1 + lengthBytes + length
+        let held = buffer.count - readIndex + count
+        guard total <= Int(maximumPacketSize), total > held, held * 2 >= total else { return }
+        buffer.reserveCapacity(readIndex + total)
     }
 
     public mutating func append(_ bytes: [UInt8]) {

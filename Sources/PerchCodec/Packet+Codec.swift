@@ -41,6 +41,22 @@ extension Packet {
         writeBody(version: version, to: &buffer)
     }
 
+    /// Appends the packet as `encode` would, except for a PUBLISH's payload, which the
+    /// caller appends itself right after (the transport streams a large payload to the
+    /// socket in pieces, from the one copy every subscriber shares). Other packets are
+    /// appended whole.
+    public func encodeHead(version: ProtocolVersion, into buffer: inout [UInt8]) {
+        guard case .publish(var head) = self else { return encode(version: version, into: &buffer) }
+        let payloadLength = head.payload.count
+        head.payload = []
+        let packet = Packet.publish(head)
+        var counter = ByteCounter()
+        packet.writeBody(version: version, to: &counter)
+        buffer.append(packet.fixedHeaderByte)
+        buffer.writeVariableByteInteger(counter.count + payloadLength)
+        packet.writeBody(version: version, to: &buffer)
+    }
+
     /// The number of bytes `encode` appends.
     public func encodedSize(version: ProtocolVersion) -> Int {
         var counter = ByteCounter()

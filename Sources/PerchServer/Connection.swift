@@ -29,6 +29,8 @@ struct Connection {
     /// Bytes to write (after the stream layers); `output[outputStart...]` is still pending.
     var output: [UInt8] = []
     var outputStart = 0
+    /// Output waiting behind a large PUBLISH whose payload streams (nil otherwise).
+    var deferred: DeferredOutput?
     /// QoS 0 PUBLISH packets dropped because the peer did not read fast enough.
     var droppedPublishes = 0
     /// From CONNECT, for `connection_messages` (only kept when they are on).
@@ -91,8 +93,11 @@ struct Connection {
 
     /// The epoll interest this connection needs now: input while open, output while pending.
     var wantedMask: UInt32 {
-        (state == .open && !inputPaused ? Epoll.readable : 0) | (pendingWire > 0 ? Epoll.writable : 0)
+        (state == .open && !inputPaused ? Epoll.readable : 0) | (pendingWire > 0 || deferred != nil ? Epoll.writable : 0)
     }
+
+    /// What the output limits count: the output plus deferred bytes no window bounds.
+    var limitedOutput: Int { pendingOutput + (deferred?.unboundedBytes ?? 0) }
 
     /// `p2, c1, k60` as mosquitto logs it (p1 = 3.1, p2 = 3.1.1, p5 = 5.0).
     var connectSummary: String {

@@ -55,22 +55,30 @@ extension Server {
 
     /// Encodes `packet` into the connection's output. Back-pressure: above the soft limit
     /// QoS 0 PUBLISH packets are dropped (QoS 1/2 are bounded by the broker's in-flight
-    /// window); above the hard limit the connection is closed and reported.
+    /// window); above the hard limit the connection is closed and reported. A large
+    /// PUBLISH streams (`DeferredOutput`), and what follows it waits until it is out.
     func enqueue(_ packet: Packet, to id: ConnectionID, now: Timestamp) {
         guard let index = connections.index(forKey: id) else { return }
-        let pending = connections[position: index].pendingOutput
-        if case .publish(let publish) = packet, publish.qos == .atMostOnce, pending > configuration.outputSoftLimit {
-            connections[position: index].droppedPublishes += 1
-            droppedPublishes += 1
-            return
+        let isPublish: Bool
+        if case .publish(let publish) = packet {
+            if publish.qos == .atMostOnce, connections[position: index].limitedOutput > configuration.outputSoftLimit {
+                connections[position: index].droppedPublishes += 1
+                droppedPublishes += 1
+                return
+            }
+            isPublish = true
+        } else {
+            isPublish = false
         }
         let version = connections[position: index].version ?? .v311
-        if let stream = connections[position: index].stream {
+        if connections[position: index].deferred != nil || (isPublish && DeferredOutput.streams(packet)) {
+            holdBack(packet, at: index, version: version)
+        } else if let stream = connections[position: index].stream {
             packet.encode(version: version, into: &stream.pending) // sealed once, at the flush
         } else {
             packet.encode(version: version, into: &connections[position: index].output)
         }
-        if connections[position: index].pendingOutput > configuration.outputHardLimit {
+        if connections[position: index].limitedOutput > configuration.outputHardLimit {
             logger.notice("Client \(describe(connections[position: index])) disconnected: output limit exceeded")
             closeSocket(id, reason: nil, now: now)
             return

@@ -20,24 +20,31 @@ extension Server {
     }
 
     func flush(_ id: ConnectionID, at index: Int, now: Timestamp) {
-        if let stream = connections[position: index].stream {
-            // The batch's MQTT output, framed and encrypted once; a closing connection's
-            // layers add their goodbye (WebSocket close, TLS close_notify).
-            if connections[position: index].state == .closing {
-                stream.finish(into: &connections[position: index].output)
-            } else {
-                stream.seal(into: &connections[position: index].output)
+        var rounds = 0
+        while true {
+            if let stream = connections[position: index].stream {
+                // The batch's MQTT output, framed and encrypted once; a closing connection's
+                // layers add their goodbye (WebSocket close, TLS close_notify) after the last byte.
+                if connections[position: index].state == .closing, connections[position: index].deferred == nil {
+                    stream.finish(into: &connections[position: index].output)
+                } else {
+                    stream.seal(into: &connections[position: index].output)
+                }
             }
-        }
-        if connections[position: index].pendingWire > 0 {
-            guard write(at: index) else {
-                closeSocket(id, reason: "connection lost", now: now)
-                return
+            if connections[position: index].pendingWire > 0 {
+                guard write(at: index) else {
+                    closeSocket(id, reason: "connection lost", now: now)
+                    return
+                }
             }
+            // A streaming payload: its next pieces while the socket takes them (bounded per
+            // flush; epoll reports the socket writable again).
+            rounds += 1
+            guard rounds < 64, pumpDeferred(at: index) else { break }
         }
         updateCongestion(id, at: index, now: now)
         if connections[position: index].state == .closing {
-            guard connections[position: index].pendingWire > 0 else {
+            guard connections[position: index].pendingWire > 0 || connections[position: index].deferred != nil else {
                 closeSocket(id, reason: nil, now: now)
                 return
             }

@@ -119,6 +119,41 @@ struct FrameDecoderTests {
         }
     }
 
+    /// The Remaining Length bytes of `value` (§1.5.5).
+    static func remainingLength(_ value: Int) -> [UInt8] {
+        var value = value
+        var bytes: [UInt8] = []
+        repeat {
+            bytes.append(UInt8(value % 128) | (value >= 128 ? 0x80 : 0))
+            value /= 128
+        } while value > 0
+        return bytes
+    }
+
+    @Test("[v5 interp] a large packet arriving in pieces is held in about its own size, not up to twice it (issue 12)")
+    func largePacketReservesItsSize() throws {
+        var decoder = FrameDecoder()
+        let body = [UInt8](repeating: 0x5A, count: 3 << 20)
+        let packet = [UInt8(0x30)] + Self.remainingLength(body.count) + body
+        var offset = 0
+        while offset < packet.count {
+            let end = min(packet.count, offset + 65_536)
+            packet[offset..<end].withUnsafeBytes { decoder.append($0) }
+            offset = end
+        }
+        #expect(decoder.storageCapacity < packet.count + packet.count / 8)
+        #expect(try decoder.next()?.body == body)
+    }
+
+    @Test("[v5 interp] a header alone claiming 256 MB reserves nothing: storage follows what arrived")
+    func claimedLengthReservesNothing() throws {
+        var decoder = FrameDecoder()
+        let header = [UInt8(0x30)] + Self.remainingLength(268_435_455) + [UInt8](repeating: 0, count: 1000)
+        header.withUnsafeBytes { decoder.append($0) }
+        #expect(decoder.storageCapacity < 64 * 1024)
+        #expect(try decoder.next() == nil)
+    }
+
     @Test("[v5 interp] an idle decoder holds no storage: released once every byte is consumed")
     func idleHoldsNoStorage() throws {
         var decoder = FrameDecoder()
@@ -148,5 +183,29 @@ struct FrameDecoderTests {
         }
         #expect(frames == 300)
         #expect(decoder.bufferedByteCount == 0)
+    }
+}
+
+extension FrameDecoderTests {
+    @Test("[v5 interp] a large PUBLISH payload decoded from a framer that let go of its buffer is that buffer, not a copy (a large message is held once)")
+    func largePayloadNotCopied() throws {
+        var decoder = FrameDecoder()
+        let payload = [UInt8](repeating: 0x42, count: 1 << 20)
+        var packet: [UInt8] = []
+        Packet.publish(Publish(qos: .atMostOnce, retain: false, topic: "big", packetID: nil, payload: payload))
+            .encode(version: .v311, into: &packet)
+        var offset = 0
+        while offset < packet.count {
+            let end = min(packet.count, offset + 65_536)
+            packet[offset..<end].withUnsafeBytes { decoder.append($0) }
+            offset = end
+        }
+        let base = try #require(decoder.storageAddress)
+        guard case .publish(let decoded)? = try decoder.nextPacket(version: .v311) else {
+            Issue.record("no PUBLISH")
+            return
+        }
+        #expect(decoded.payload == payload)
+        #expect(decoded.payload.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) } == base)
     }
 }

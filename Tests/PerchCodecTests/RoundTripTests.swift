@@ -37,4 +37,34 @@ struct RoundTripTests {
         #expect(index == packets.count && inPlace.bufferedByteCount == 0)
         #expect(packets.reduce(0) { $0 + $1.encodedSize(version: version) } == stream.count)
     }
+
+    @Test("[v5 MQTT-1.5.5-1] [v5 interp] a packet's head followed by its PUBLISH payload is exactly the packet (the transport streams large payloads so)",
+          arguments: ProtocolVersion.allCases)
+    func headThenPayload(_ version: ProtocolVersion) {
+        var generator = RandomPacketGenerator(rng: SeededGenerator(seed: 0x4EAD_0000 + UInt64(version.rawValue)),
+                                              version: version)
+        var publishes = 0
+        for _ in 0..<600 {
+            let packet = generator.packet()
+            var whole: [UInt8] = []
+            packet.encode(version: version, into: &whole)
+            var streamed: [UInt8] = []
+            packet.encodeHead(version: version, into: &streamed)
+            if case .publish(let publish) = packet {
+                streamed += publish.payload
+                publishes += 1
+            }
+            #expect(streamed == whole, "\(packet)")
+        }
+        // A payload needing a 4-byte Remaining Length.
+        let big = Packet.publish(Publish(qos: .atLeastOnce, retain: false, topic: "t", packetID: PacketID(1),
+                                         payload: [UInt8](repeating: 7, count: 2_100_000)))
+        var whole: [UInt8] = []
+        big.encode(version: version, into: &whole)
+        var streamed: [UInt8] = []
+        big.encodeHead(version: version, into: &streamed)
+        #expect(streamed.count == whole.count - 2_100_000)
+        #expect(streamed + [UInt8](repeating: 7, count: 2_100_000) == whole)
+        #expect(publishes > 0)
+    }
 }

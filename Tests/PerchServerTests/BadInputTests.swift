@@ -125,6 +125,31 @@ extension BadInputTests {
         let test = try TestServer {
             $0.outputSoftLimit = 16 * 1024
             $0.outputHardLimit = 128 * 1024
+            $0.broker.maxInflightMessages = 100
+        }
+        defer { test.stop() }
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
+        try stalled.connect(version: .v311, clientID: "stalled")
+        try stalled.subscribe("big", qos: .atLeastOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "pub")
+        let payload = [UInt8](repeating: 0xAB, count: 60 * 1024)
+        // 100 QoS 1 messages of 60 KiB (encoded whole, below the streaming size) fit the
+        // in-flight window, but not the socket buffers and the hard limit.
+        for id in UInt16(1)...100 {
+            try publisher.publish("big", payload, qos: .atLeastOnce, packetID: id)
+            _ = try publisher.receive(timeout: 10) { if case .puback = $0 { return true } else { return false } }
+        }
+        #expect(stalled.waitForEOF(timeout: 10))
+        try publisher.send(.pingreq)
+        #expect(try publisher.receive() == .pingresp)
+    }
+
+    @Test("[v5 interp] a stalled QoS 1 subscriber of large messages (streamed, bounded by the in-flight window) is not closed and gets them all once it reads")
+    func largeMessagesStream() throws {
+        let test = try TestServer {
+            $0.outputSoftLimit = 16 * 1024
+            $0.outputHardLimit = 128 * 1024
         }
         defer { test.stop() }
         let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
@@ -133,15 +158,17 @@ extension BadInputTests {
         let publisher = try RawClient(port: test.port)
         try publisher.connect(version: .v311, clientID: "pub")
         let payload = [UInt8](repeating: 0xAB, count: 256 * 1024)
-        // 20 QoS 1 messages of 256 KiB fit the in-flight window, but not the socket buffers
-        // and the hard limit.
         for id in UInt16(1)...20 {
             try publisher.publish("big", payload, qos: .atLeastOnce, packetID: id)
             _ = try publisher.receive(timeout: 10) { if case .puback = $0 { return true } else { return false } }
         }
-        #expect(stalled.waitForEOF(timeout: 10))
         try publisher.send(.pingreq)
         #expect(try publisher.receive() == .pingresp)
+        for id in UInt16(1)...20 {
+            let delivered = try stalled.receivePublish(timeout: 10)
+            #expect(delivered.packetID?.rawValue == id && delivered.payload == payload)
+            try stalled.send(.puback(PubAck(packetID: PacketID(id)!)))
+        }
     }
 }
 
