@@ -15,12 +15,14 @@ extension FileStore {
         guard !compaction.isRunning else { return }
         guard compactAtNextCommit || logLength > max(compactionThreshold, snapshotSize) else { return }
         let sealed = sealedLogs + [logPath(logIndex)]
+        let (sealedIndex, sealedLength) = (logIndex, syncedLength)
         do throws(StoreError) {
             try startLog(index: logIndex + 1)
         } catch {
             compaction.record(.failure(error, []))
             return
         }
+        sealedLengths[sealedIndex] = sealedLength
         sealedLogs = []
         compactAtNextCommit = false
         let clocks = StoreRecord.Clocks(monotonic: now, wallMilliseconds: wallClock())
@@ -34,7 +36,9 @@ extension FileStore {
     func finishCompactionIfDone() {
         guard let outcome = compaction.takeOutcome() else { return }
         switch outcome {
-        case .success(let size, _): snapshotSize = size
+        case .success(let size, let deleted):
+            snapshotSize = size
+            for index in sealedLengths.keys where deleted.contains(logPath(index)) { sealedLengths[index] = nil }
         case .failure(let error, let sealed):
             sealedLogs = sealed + sealedLogs
             if lastCompactionError != error { warnings.append("compaction failed, will retry: \(error)") }

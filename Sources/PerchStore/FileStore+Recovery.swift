@@ -10,26 +10,48 @@ extension FileStore {
         var warnings: [String] = []
         var recordsRead = 0
         var sessions: [ExactString: DurableSession] = [:]
+        let mark = try readMark(&warnings)
         if let bytes = try fs.read(snapshotPath) {
             let result = try scan(bytes, path: snapshotPath, clocks: clocks, snapshot: true)
             snapshotSize = bytes.count
             warnings += result.warnings
             recordsRead += result.records.count
             replay(result, bytes: bytes, sessions: &sessions)
+        } else if mark?.snapshotWritten == true {
+            try damage(snapshotPath, offset: nil, "missing, but \(markPath) says a snapshot was written", &warnings)
         }
         let logs = try existingLogs()
         for index in logs {
             let path = logPath(index)
             guard let bytes = try fs.read(path) else { continue }
             let result = try scan(bytes, path: path, clocks: clocks, snapshot: false)
+            if let committed = mark?.lengths[index], result.validLength < committed,
+               (result.tornRecordEnd ?? result.validLength) < committed {
+                // Not a torn tail (at most one partial record after the last good one):
+                // whole records an fsync made durable are gone.
+                try damage(path, offset: result.validLength, "\(result.validLength) bytes of valid records, but "
+                    + "\(committed) were committed (\(markPath)): the log was cut or emptied", &warnings)
+            }
             warnings += result.warnings
             recordsRead += result.records.count
             replay(result, bytes: bytes, sessions: &sessions)
-            if result.validLength < bytes.count { try cutTornTail(path, to: result.validLength) }
+            if result.validLength < bytes.count {
+                try cutTornTail(path, to: result.validLength)
+            } else {
+                try syncFile(path) // durable before the mark claims it
+            }
             sealedLogs.append(path)
+            sealedLengths[index] = result.validLength
+        }
+        for (index, committed) in mark?.lengths ?? [:] where !logs.contains(index) && committed > StoreRecord.headerSize {
+            // Compaction deletes logs once a snapshot holds them, before the mark forgets them.
+            guard index > (logs.last ?? 0) || snapshotSize == 0 else { continue }
+            try damage(logPath(index), offset: nil,
+                       "missing, but \(markPath) says \(committed) bytes were committed to it", &warnings)
         }
         compactAtNextCommit = !logs.isEmpty
         try startLog(index: (logs.last ?? 0) + 1)
+        try? fs.overwrite(markPath, self.mark(currentLength: logLength).encoded())
         lastSync = now
         return RecoveredState(retained: Array(retained.values), sessions: sessions.keys.sorted().compactMap { sessions[$0] },
                               warnings: warnings, recordsRead: recordsRead)
@@ -85,6 +107,32 @@ extension FileStore {
         }.sorted()
     }
 
+    /// `perch.mark`, if there is a readable one (an unreadable one is only a warning: it is
+    /// written without fsync, and a power cut may tear it).
+    func readMark(_ warnings: inout [String]) throws(StoreError) -> StoreMark? {
+        guard let bytes = try fs.read(markPath) else { return nil }
+        guard let mark = StoreMark(decoding: bytes) else {
+            warnings.append("\(markPath): unreadable, the logs are read without it")
+            return nil
+        }
+        return mark
+    }
+
+    /// Damage that loses committed data: stops the start naming it, or with `--recover`
+    /// warns and goes on with what is valid.
+    func damage(_ path: String, offset: Int?, _ message: String, _ warnings: inout [String]) throws(StoreError) {
+        guard recover else {
+            throw StoreError(.truncated, path: path, offset: offset, message + " (start with --recover to keep what is valid)")
+        }
+        warnings.append(StoreError(.truncated, path: path, offset: offset, message).description + "; recovering what is valid")
+    }
+
+    func syncFile(_ path: String) throws(StoreError) {
+        let fd = try fs.openForAppend(path, truncate: false)
+        defer { fs.close(fd) }
+        try fs.sync(fd, path: path)
+    }
+
     func cutTornTail(_ path: String, to length: Int) throws(StoreError) {
         let fd = try fs.openForAppend(path, truncate: false)
         defer { fs.close(fd) }
@@ -109,6 +157,7 @@ extension FileStore {
         logFD = fd
         logIndex = index
         logLength = StoreRecord.headerSize
+        syncedLength = StoreRecord.headerSize
         unsynced = false
     }
 }

@@ -53,8 +53,15 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     /// Bytes of the current log known written (a failed append is cut back to this).
     var logLength = 0
     var unsynced = false
-    /// The log `syncCommit` fsyncs, set by `writeCommit`.
-    var syncTarget: (fd: Int32, path: String)?
+    /// The log `syncCommit` fsyncs, set by `writeCommit`: its fd and path, the length that
+    /// fsync makes durable, and the mark to write after it.
+    var syncTarget: (fd: Int32, path: String, length: Int, mark: [UInt8])?
+    /// Bytes of the current log known durable (fsynced).
+    var syncedLength = 0
+    /// Durable lengths of the other logs still on disk (replayed at start-up, or sealed
+    /// for a compaction not finished yet), by index: with the current log's, `perch.mark`.
+    var sealedLengths: [Int: Int] = [:]
+    let markPath: String
     var lastSync: Timestamp?
     var snapshotSize = 0
     /// Logs replaced by a snapshot once the running compaction finishes.
@@ -81,6 +88,7 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
                  wallClock: @escaping @Sendable () -> Int64, compactionThreshold: Int = 4 << 20) {
         self.directory = directory
         self.snapshotPath = Self.join(directory, "perch.db")
+        self.markPath = Self.join(directory, "perch.mark")
         self.policy = policy
         self.autosaveInterval = autosaveInterval
         self.recover = recover
@@ -133,7 +141,7 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
         finishCompactionIfDone()
         if hasPendingChanges { try appendPending(now: now) }
         if unsynced, policy == .always || lastSync.map({ now >= $0.adding(seconds: autosaveInterval) }) ?? true {
-            syncTarget = (logFD, logPath(logIndex))
+            syncTarget = (logFD, logPath(logIndex), logLength, mark(currentLength: logLength).encoded())
             return true
         }
         maybeCompact(now: now)
@@ -143,11 +151,22 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
     /// Reads only `syncTarget`, which the loop set before handing this to another thread
     /// and does not change until `finishCommit`.
     public func syncCommit() throws(StoreError) {
-        guard let (fd, path) = syncTarget else { return }
+        guard let (fd, path, _, mark) = syncTarget else { return }
         try fs.sync(fd, path: path)
+        // After the fsync, never before: the mark may lag the log, never lead it. Not
+        // fsynced, and a failed write only leaves an older mark, which checks less.
+        try? fs.overwrite(markPath, mark)
+    }
+
+    /// What `perch.mark` says with `currentLength` bytes of the current log durable.
+    func mark(currentLength: Int) -> StoreMark {
+        var lengths = sealedLengths
+        lengths[logIndex] = currentLength
+        return StoreMark(lengths: lengths, snapshotWritten: snapshotSize > 0)
     }
 
     public func finishCommit(now: Timestamp) {
+        if let target = syncTarget { syncedLength = target.length }
         syncTarget = nil
         unsynced = false
         lastSync = now
@@ -199,7 +218,11 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
         }
         let pendingError: StoreError?
         do throws(StoreError) { try commit(now: now); pendingError = nil } catch { pendingError = error }
-        if unsynced { try fs.sync(logFD, path: logPath(logIndex)) }
+        if unsynced {
+            try fs.sync(logFD, path: logPath(logIndex))
+            syncedLength = logLength
+            try? fs.overwrite(markPath, mark(currentLength: logLength).encoded())
+        }
         unsynced = false
         compaction.wait()
         finishCompactionIfDone()

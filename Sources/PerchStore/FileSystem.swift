@@ -24,6 +24,9 @@ package protocol StoreFileSystem: AnyObject, Sendable {
     func remove(_ path: String)
     /// fsync of a directory: makes renames and new names in it durable.
     func syncDirectory(_ directory: String) throws(StoreError)
+    /// Writes `bytes` over the start of `path` (created when missing), without fsync;
+    /// bytes after them are left as they were.
+    func overwrite(_ path: String, _ bytes: [UInt8]) throws(StoreError)
 }
 
 extension StoreFileSystem {
@@ -129,6 +132,19 @@ package final class PosixFileSystem: StoreFileSystem {
     }
 
     package func close(_ fd: Int32) { _ = Glibc.close(fd) }
+
+    package func overwrite(_ path: String, _ bytes: [UInt8]) throws(StoreError) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw Self.error(path, "cannot open for writing") }
+        defer { _ = Glibc.close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(offset)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw Self.error(path, "cannot write") }
+            offset += n
+        }
+    }
 
     package func rename(_ from: String, to: String) throws(StoreError) {
         guard Glibc.rename(from, to) == 0 else { throw Self.error(to, "cannot rename \(from) to it") }

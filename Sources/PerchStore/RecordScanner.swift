@@ -17,6 +17,10 @@ struct RecordScanner {
         var ranges: [Range<Int>] = []
         /// Bytes up to the end of the last valid record (where a torn tail starts).
         var validLength = StoreRecord.headerSize
+        /// Where the torn record at `validLength` says it ends (when even its length is
+        /// cut, where it would end were it as large as the largest record before it); nil
+        /// when the file ends with a whole record.
+        var tornRecordEnd: Int?
         var warnings: [String] = []
         var fileVersion: UInt16 = StoreRecord.version
     }
@@ -42,6 +46,10 @@ struct RecordScanner {
                 continue
             }
             guard let resume = nextValidRecord(after: position, version: result.fileVersion) else {
+                // Cut inside its length: a record no larger than the largest one here.
+                result.tornRecordEnd = bytes.count - position >= StoreRecord.recordHeaderSize
+                    ? position + StoreRecord.recordHeaderSize + Int(readU32(position))
+                    : position + (result.ranges.map(\.count).max() ?? StoreRecord.recordHeaderSize + 1)
                 result.warnings.append("\(path): torn record at byte \(position) dropped "
                     + "(\(bytes.count - position) bytes at the end, a write the crash cut)")
                 return result

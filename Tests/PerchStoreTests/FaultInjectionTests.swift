@@ -64,6 +64,98 @@ struct FaultInjectionTests {
         }
     }
 
+    /// Issue 12 defect 4: a log cut to half or emptied was read as a torn tail (70 of 100
+    /// retained and 0 of 50 queued survived, with a warning). `perch.mark` says what was
+    /// committed; a log shorter than that by more than one partial record is damage.
+    func expectCutIsDamage(_ fs: MemoryFileSystem, _ log: String, to length: Int, _ note: String) throws {
+        let bytes = try #require(fs.bytes(log))
+        fs.setBytes(log, Array(bytes.prefix(length)))
+        defer { fs.setBytes(log, bytes) }
+        let error = try #require(openError(fs), "\(note): opened")
+        #expect(error.kind == .truncated, "\(note)")
+        #expect(error.path == log, "\(note)")
+        #expect(error.description.contains("were committed"), "\(note): \(error)")
+        #expect(error.description.contains("--recover"), "\(note)")
+    }
+
+    @Test("a log cut to a record boundary, to half, to its header or to nothing stops the start, naming it")
+    func cutLogIsDamage() throws {
+        let fs = FaultInjectionTests.manyCommits(100)
+        let log = try #require(fs.names().first { $0.contains("perch.log") })
+        let bytes = try #require(fs.bytes(log))
+        let withoutLast = try #require(memoryStore(fs).scanForTest(log).ranges.dropLast().last?.upperBound)
+        try expectCutIsDamage(fs, log, to: withoutLast, "last record dropped whole")
+        try expectCutIsDamage(fs, log, to: bytes.count / 2, "cut to half")
+        try expectCutIsDamage(fs, log, to: StoreRecord.headerSize, "cut to its header")
+        try expectCutIsDamage(fs, log, to: 0, "emptied")
+        #expect(try memoryStore(fs).open(now: t0).retained.count == 100)
+    }
+
+    @Test("--recover starts on a log cut to half, keeping every valid record, with a warning naming it")
+    func recoverCutLog() throws {
+        let fs = FaultInjectionTests.manyCommits(100)
+        let log = try #require(fs.names().first { $0.contains("perch.log") })
+        let bytes = try #require(fs.bytes(log))
+        fs.setBytes(log, Array(bytes.prefix(bytes.count / 2)))
+        let state = try memoryStore(fs, recover: true).open(now: t0)
+        #expect(state.retained.count > 0 && state.retained.count < 100)
+        #expect(state.warnings.contains { $0.contains(log) && $0.contains("were committed") }, "\(state.warnings)")
+    }
+
+    @Test("a missing newest log or a missing snapshot the mark says exist stop the start; an unreadable mark only warns")
+    func missingFiles() throws {
+        let fs = FaultInjectionTests.manyCommits(10)
+        let log = try #require(fs.names().first { $0.contains("perch.log") })
+        let bytes = try #require(fs.bytes(log))
+        fs.remove(log)
+        let missing = try #require(openError(fs))
+        #expect(missing.path == log && missing.description.contains("missing"))
+        fs.setBytes(log, bytes)
+        // A snapshot, then the snapshot gone.
+        let store = memoryStore(fs)
+        _ = try store.open(now: t0)
+        try store.compactNow(now: t0)
+        store.apply(.retain(retainedMessage("after", "x")))
+        try store.commit(now: t0)
+        try store.close(now: t0)
+        let snapshot = try #require(fs.bytes("/data/perch.db"))
+        fs.remove("/data/perch.db")
+        let noSnapshot = try #require(openError(fs))
+        #expect(noSnapshot.path == "/data/perch.db" && noSnapshot.description.contains("missing"))
+        fs.setBytes("/data/perch.db", snapshot)
+        // A damaged mark checks nothing.
+        var mark = try #require(fs.bytes("/data/perch.mark"))
+        mark[9] ^= 0xFF
+        fs.setBytes("/data/perch.mark", mark)
+        let state = try memoryStore(fs).open(now: t0)
+        #expect(state.retained.count == 11)
+        #expect(state.warnings.contains { $0.contains("perch.mark") && $0.contains("unreadable") }, "\(state.warnings)")
+    }
+
+    @Test("logs a finished compaction deleted before the mark forgot them are no damage (the snapshot holds them)")
+    func compactedLogsInOldMark() throws {
+        let fs = FaultInjectionTests.manyCommits(10)
+        let oldMark = try #require(fs.bytes("/data/perch.mark"))
+        let store = memoryStore(fs)
+        _ = try store.open(now: t0)
+        try store.compactNow(now: t0)
+        try store.close(now: t0)
+        fs.setBytes("/data/perch.mark", oldMark) // the crash came before the next mark
+        #expect(try memoryStore(fs).open(now: t0).retained.count == 10)
+    }
+
+    /// `count` retained messages, each its own commit (and fsync).
+    static func manyCommits(_ count: Int) -> MemoryFileSystem {
+        let fs = MemoryFileSystem()
+        let store = memoryStore(fs)
+        _ = try? store.open(now: t0)
+        for n in 0..<count {
+            store.apply(.retain(retainedMessage("t/\(n)", "value \(n)")))
+            try? store.commit(now: t0)
+        }
+        return fs
+    }
+
     @Test("a flipped byte before the tail stops the start, naming the file and offset")
     func flippedByte() throws {
         let fs = try committedStore()
@@ -149,5 +241,14 @@ struct FaultInjectionTests {
         let error = try #require(openError(fs))
         #expect(error.path == storeDirectory)
         #expect(error.kind == .io)
+    }
+}
+
+extension FileStore {
+    /// The scan of one file as start-up sees it (record ranges, valid length).
+    func scanForTest(_ path: String) throws -> RecordScanner.Result {
+        let bytes = try #require(try fs.read(path))
+        return try scan(bytes, path: path, clocks: StoreRecord.Clocks(monotonic: t0, wallMilliseconds: 1_000_000),
+                        snapshot: false)
     }
 }

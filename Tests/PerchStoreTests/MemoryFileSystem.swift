@@ -117,6 +117,24 @@ final class MemoryFileSystem: StoreFileSystem, @unchecked Sendable {
 
     func remove(_ path: String) { _ = lock.sync { files.removeValue(forKey: path) } }
 
+    /// Never synced: a crash keeps a random prefix of what was last written (a torn or
+    /// lost mark), as a power cut may leave a file written without fsync.
+    func overwrite(_ path: String, _ bytes: [UInt8]) throws(StoreError) {
+        let full: Bool = lock.sync {
+            if readOnlyStorage { return true }
+            var file = files[path] ?? File()
+            let grows = max(0, bytes.count - file.data.count)
+            let used = files.values.reduce(0) { $0 + $1.data.count }
+            if let capacity = capacityStorage, used + grows > capacity { return true }
+            if file.data.count < bytes.count { file.data += [UInt8](repeating: 0, count: bytes.count - file.data.count) }
+            file.data.replaceSubrange(0..<bytes.count, with: bytes)
+            file.synced = 0
+            files[path] = file
+            return false
+        }
+        if full { throw StoreError(.full, path: path, "cannot write: No space left on device") }
+    }
+
     func syncDirectory(_ directory: String) throws(StoreError) {
         if failSync { throw StoreError(.io, path: directory, "fsync of directory failed") }
     }
