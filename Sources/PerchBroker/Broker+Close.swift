@@ -72,7 +72,10 @@ extension Broker {
         let session = sessions[handle]
         sessions.remove(handle)
         detachAccess(session: handle)
-        if session.expiryInterval > 0 { durableDirty.insert(ExactString(session.clientID)) }
+        if session.expiryInterval > 0 {
+            durableChangeCountStorage &+= 1
+            durableDirty.insert(ExactString(session.clientID))
+        }
         statisticsStorage.droppedMessages += session.queue.count
         redispatchShared(handedOver, from: handle, backToSender: false)
         if publishWill, let will = session.delayedWill { self.publishWill(will, origin: session.clientID) }

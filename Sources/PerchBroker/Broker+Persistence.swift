@@ -146,6 +146,7 @@ extension Broker {
     @inline(__always)
     func noteDurable(_ handle: Int) {
         guard sessions[handle].expiryInterval > 0 else { return }
+        durableChangeCountStorage &+= 1
         durableDirty.insert(ExactString(sessions[handle].clientID))
     }
 

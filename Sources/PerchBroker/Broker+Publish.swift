@@ -206,6 +206,7 @@ extension Broker {
     /// RETAIN=1: store or replace (QoS and properties kept); an empty payload clears and is
     /// not stored. [MQTT-3.3.1-5] [MQTT-3.3.1-7] [MQTT-3.3.1-10] [MQTT-3.3.1-11]
     private func updateRetained(_ message: Message) {
+        durableChangeCountStorage &+= 1
         if message.payload.isEmpty {
             if retained.clear(message.topic.string) { out.append(.persist(.clearRetained(message.topic))) }
         } else {

@@ -61,6 +61,15 @@ public final class Broker {
     /// Client ids whose durable session state changed since the transport last took the
     /// durable changes (once per batch, `Broker+Persistence`).
     @exclusivity(unchecked) var durableDirty: Set<ExactString> = []
+    /// Counts changes to durable state (a persistent session, a retained message): an event
+    /// that leaves it unchanged sent nothing whose meaning depends on the store's commit,
+    /// so the transport need not hold its acknowledgements for it (a full disk refuses
+    /// only what must be durable).
+    public internal(set) var durableChangeCount: Int {
+        get { durableChangeCountStorage }
+        set { durableChangeCountStorage = newValue }
+    }
+    @exclusivity(unchecked) var durableChangeCountStorage = 0
 
     public init(configuration: BrokerConfiguration, retained: [Message] = [],
                 authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil) {

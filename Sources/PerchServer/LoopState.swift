@@ -26,6 +26,9 @@ struct CommitState {
     /// Connections sent a packet that awaits the commit in the current round
     /// (`Packet.awaitsCommit`): flushed only after it, closed unflushed when it fails.
     var durableAcks: [ConnectionID] = []
+    /// Ranges of `actions` produced by events that changed no durable state: their
+    /// packets wait for no commit (ascending; emptied with the actions).
+    var independent: [Range<Int>] = []
     /// The last commit failed (a full disk): durable operations are refused until one succeeds.
     var storeFailing = false
     /// Runs the store's fsync off the loop (when the store keeps data).

@@ -75,14 +75,14 @@ extension Server {
         let answers = immediateAnswers
         immediateAnswers.removeAll(keepingCapacity: true)
         for (id, valid) in answers where connections.index(forKey: id) != nil {
-            broker.handle(.passwordChecked(id, valid), now: now, into: &actions)
+            handleTracked(.passwordChecked(id, valid), now: now)
         }
     }
 
     private func passwordChecked(_ id: ConnectionID, valid: Bool) {
         guard !isShuttingDown, connections.index(forKey: id) != nil else { return }
         let now = MonotonicClock.now()
-        broker.handle(.passwordChecked(id, valid), now: now, into: &actions)
+        handleTracked(.passwordChecked(id, valid), now: now)
         finishBatch(now: now)
     }
 

@@ -26,13 +26,14 @@ extension Server {
     func applyActions(now: Timestamp) {
         peakBatchActions = max(peakBatchActions, actions.count)
         var i = 0
+        var range = 0 // into commit.independent
         while i < actions.count {
             let action = actions[i]
             i += 1
             switch action {
             case .send(let id, let packet):
                 if case .connack(let connack) = packet, connack.reason.isFailure { noteRefused(connack, on: id) }
-                if packet.awaitsCommit { commit.durableAcks.append(id) }
+                if packet.awaitsCommit, !isIndependent(i - 1, from: &range) { commit.durableAcks.append(id) }
                 enqueue(packet, to: id, now: now)
             case .close(let id): markClosed(id)
             case .persist(let change): store.apply(change)
@@ -42,6 +43,22 @@ extension Server {
             }
         }
         actions.removeAll(keepingCapacity: true)
+        commit.independent.removeAll(keepingCapacity: true)
+    }
+
+    /// Hands `event` to the broker, noting its actions as independent of the commit when
+    /// it changed no durable state (`Broker.durableChangeCount`).
+    func handleTracked(_ event: BrokerEvent, now: Timestamp) {
+        let (first, changes) = (actions.count, broker.durableChangeCount)
+        broker.handle(event, now: now, into: &actions)
+        if broker.durableChangeCount == changes, actions.count > first { commit.independent.append(first..<actions.count) }
+    }
+
+    /// Whether action `index` lies in an independent range; `range` moves forward only
+    /// (the actions are applied in order).
+    private func isIndependent(_ index: Int, from range: inout Int) -> Bool {
+        while range < commit.independent.count, commit.independent[range].upperBound <= index { range += 1 }
+        return range < commit.independent.count && commit.independent[range].contains(index)
     }
 
     func markClosed(_ id: ConnectionID) {

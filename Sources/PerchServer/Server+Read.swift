@@ -115,7 +115,7 @@ extension Server {
                 return false
             }
             let firstNew = actions.count
-            broker.handle(.packet(id, packet), now: now, into: &actions)
+            handleTracked(.packet(id, packet), now: now)
             noteNewActions(from: firstNew)
             guard connections[position: index].state == .open else { return false }
             if actions.count >= batchActionLimit {

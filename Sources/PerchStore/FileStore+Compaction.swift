@@ -12,7 +12,7 @@ import PerchCodec
 /// the snapshot that already holds it changes nothing.
 extension FileStore {
     func maybeCompact(now: Timestamp) {
-        guard !compaction.isRunning else { return }
+        guard !compaction.isRunning, logFD >= 0 else { return }
         guard compactAtNextCommit || logLength > max(compactionThreshold, snapshotSize) else { return }
         let sealed = sealedLogs + [logPath(logIndex)]
         let (sealedIndex, sealedLength) = (logIndex, syncedLength)

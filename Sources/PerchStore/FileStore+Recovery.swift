@@ -50,7 +50,15 @@ extension FileStore {
                        "missing, but \(markPath) says \(committed) bytes were committed to it", &warnings)
         }
         compactAtNextCommit = !logs.isEmpty
-        try startLog(index: (logs.last ?? 0) + 1)
+        do throws(StoreError) {
+            try startLog(index: (logs.last ?? 0) + 1)
+        } catch {
+            // A full disk: start read-mostly. Everything recovered is served; durable
+            // changes fail (and are refused) until a commit finds room for the log.
+            guard error.kind == .full else { throw error }
+            logIndex = (logs.last ?? 0) + 1
+            warnings.append("\(error); started without a new log: durable operations are refused until there is space")
+        }
         try? fs.overwrite(markPath, self.mark(currentLength: logLength).encoded())
         lastSync = now
         return RecoveredState(retained: Array(retained.values), sessions: sessions.keys.sorted().compactMap { sessions[$0] },

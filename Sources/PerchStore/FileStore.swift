@@ -139,7 +139,10 @@ public final class FileStore: BrokerStore, @unchecked Sendable {
 
     public func writeCommit(now: Timestamp) throws(StoreError) -> Bool {
         finishCompactionIfDone()
-        if hasPendingChanges { try appendPending(now: now) }
+        if hasPendingChanges {
+            if logFD < 0 { try startLog(index: logIndex) } // started on a full disk
+            try appendPending(now: now)
+        }
         if unsynced, policy == .always || lastSync.map({ now >= $0.adding(seconds: autosaveInterval) }) ?? true {
             syncTarget = (logFD, logPath(logIndex), logLength, mark(currentLength: logLength).encoded())
             return true

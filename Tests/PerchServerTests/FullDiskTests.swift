@@ -61,4 +61,45 @@ struct FullDiskTests {
         #expect(try again.receive() == .puback(PubAck(packetID: PacketID(5)!)))
         #expect(store.state.withLock { $0.committed } > 0)
     }
+
+    /// Issue 12 defect 3: while the disk was full no new client could connect, clean
+    /// sessions included (closed without CONNACK): every CONNACK waited for a commit that
+    /// kept failing on the changes left pending. Only what changes durable state waits now.
+    @Test("[v5 MQTT-3.2.0-1] [v311 MQTT-3.2.0-1] while the disk is full, clean sessions connect, subscribe and exchange QoS 1; a persistent session is refused",
+          arguments: [ProtocolVersion.v311, .v5])
+    func cleanSessionsServedWhileFull(version: ProtocolVersion) throws {
+        let store = FullDiskStore()
+        let test = try TestServer(store: store)
+        defer { test.stop() }
+        store.state.withLock { $0.full = true }
+        let keeper = try RawClient(port: test.port)
+        try keeper.send(.connect(Connect(version: .v311, cleanStart: false, keepAlive: 60, clientID: "keeper")))
+        #expect(keeper.expectClosed() == [], "refused without CONNACK; its session stays pending")
+        #expect(store.state.withLock { $0.pending } > 0)
+
+        let subscriber = try RawClient(port: test.port)
+        #expect(try subscriber.connect(version: version, clientID: "clean-sub").reason == .success)
+        #expect(try subscriber.subscribe("clean/+", qos: .atLeastOnce) == [.granted(.atLeastOnce)])
+        let publisher = try RawClient(port: test.port)
+        #expect(try publisher.connect(version: version, clientID: "clean-pub").reason == .success)
+        try publisher.publish("clean/a", [1, 2], qos: .atLeastOnce, packetID: 3)
+        let ack = try publisher.receive { if case .puback = $0 { true } else { false } }
+        guard case .puback(let puback) = ack else { return }
+        #expect(puback.packetID.rawValue == 3 && puback.reason == .success)
+        let delivered = try subscriber.receivePublish()
+        #expect(delivered.payload == [1, 2])
+
+        // What must be durable is still refused.
+        let persistent = try RawClient(port: test.port)
+        try persistent.send(.connect(Connect(version: version, cleanStart: false, keepAlive: 60, clientID: "durable",
+                                             properties: version == .v5 ? v5Expiry(3600) : Properties())))
+        let packets = try #require(persistent.expectClosed())
+        #expect(!packets.contains { if case .connack(let c) = $0 { c.reason == .success } else { false } })
+    }
+
+    func v5Expiry(_ seconds: UInt32) -> Properties {
+        var properties = Properties()
+        properties.sessionExpiryInterval = seconds
+        return properties
+    }
 }

@@ -199,6 +199,23 @@ struct FaultInjectionTests {
         #expect(state.sortedRetained.map(\.topic.string) == ["b", "c"])
     }
 
+    @Test("on a full disk the store opens read-mostly with a warning (it refused to start); durable commits fail as .full until there is space, then the log starts")
+    func startOnFullDisk() throws {
+        let fs = try committedStore()
+        fs.capacity = fs.used // not a byte more: not even a new log's header
+        let store = memoryStore(fs)
+        let state = try store.open(now: t0)
+        #expect(state.sortedRetained.map(\.topic.string) == ["a", "b", "c"])
+        #expect(state.warnings.contains { $0.contains("No space left") && $0.contains("durable operations are refused") })
+        store.apply(.retain(retainedMessage("d", "v-d")))
+        let error = #expect(throws: StoreError.self) { try store.commit(now: t0) }
+        #expect(error?.kind == .full)
+        fs.capacity = nil
+        try store.commit(now: t0)
+        try store.close(now: t0)
+        #expect(try memoryStore(fs).open(now: t0).sortedRetained.map(\.topic.string) == ["a", "b", "c", "d"])
+    }
+
     @Test("a full disk: the commit fails as .full, nothing on disk changes, and it succeeds when space returns")
     func fullDisk() throws {
         let fs = try committedStore()
