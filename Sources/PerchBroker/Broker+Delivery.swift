@@ -36,10 +36,38 @@ extension Broker {
             && queue.bytes + delivery.message.payload.count > configuration.maxQueuedBytes
         guard !fullByCount && !fullByBytes else {
             statisticsStorage.droppedMessages += 1
+            statisticsStorage.queueOverflows += 1
             return // nothing changed: no new image of the session to write
         }
         noteDurable(handle)
         sessions[handle].queue.append(delivery)
+        if sessions[handle].queue.count == backlogHigh, let connection = sessions[handle].connection {
+            newlyBacklogged.append(connection)
+        }
+    }
+
+    /// Queued messages from which a connected session holds its publishers back: half of
+    /// `max_queued_messages` (1,000 without one), so that they slow before anything drops.
+    var backlogHigh: Int { configuration.maxQueuedMessages > 0 ? max(1, configuration.maxQueuedMessages / 2) : 1000 }
+
+    /// Whether a queue filled to `backlogHigh` since the last `takeBacklogged` (the
+    /// transport ends its batch at once, so that the publishers stop within a packet).
+    public var hasNewBacklog: Bool { !newlyBacklogged.isEmpty }
+
+    /// Hands the transport the connections whose queue filled to `backlogHigh` since the
+    /// last call: it stops reading the other connections (their publishers) while they
+    /// drain, as it does for a reader whose output fills (back-pressure before loss).
+    public func takeBacklogged(into ids: inout [ConnectionID]) {
+        guard !newlyBacklogged.isEmpty else { return }
+        ids += newlyBacklogged
+        newlyBacklogged.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the connection's session still holds more than half `backlogHigh` queued
+    /// (the backlog ends below that, so that it does not flap at one message).
+    public func isBacklogged(_ id: ConnectionID) -> Bool {
+        guard let handle = connections[id]?.client?.session else { return false }
+        return sessions[handle].queue.count > backlogHigh / 2
     }
 
     /// Sends a QoS 1/2 delivery under a fresh packet id and records it in flight. An expired

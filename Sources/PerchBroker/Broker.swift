@@ -70,6 +70,9 @@ public final class Broker {
         set { durableChangeCountStorage = newValue }
     }
     @exclusivity(unchecked) var durableChangeCountStorage = 0
+    /// Connections whose session queue reached `backlogHigh` since the transport last took
+    /// them (`takeBacklogged`).
+    @exclusivity(unchecked) var newlyBacklogged: [ConnectionID] = []
 
     public init(configuration: BrokerConfiguration, retained: [Message] = [],
                 authenticator: (any Authenticator)? = nil, authorizer: (any Authorizer)? = nil) {

@@ -131,6 +131,9 @@ public struct BrokerStatistics: Sendable, Hashable {
     public var retainedMessages = 0
     /// Deliveries dropped: queue full, too large for the client, expired, QoS 0 offline.
     public var droppedMessages = 0
+    /// Of those, QoS 1/2 deliveries dropped because the session's queue was full
+    /// (`max_queued_messages` / `max_queued_bytes`), connected or not.
+    public var queueOverflows = 0
     /// Deliveries the subscriber's ACL (or the authorizer) did not let it read.
     public var deniedDeliveries = 0
 

@@ -64,6 +64,8 @@ struct Connection {
     var stalled = false
     /// Input interest withdrawn while another connection is congested.
     var inputPaused = false
+    /// Its session's queue filled (`Broker.takeBacklogged`) and has not drained since.
+    var backlogged = false
     var state = State.open
     /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
     var version: ProtocolVersion?

@@ -19,6 +19,14 @@ struct Backpressure {
     var paused: [ConnectionID] = []
     /// How often a connection became congested since start (for tests and diagnostics).
     var episodes = 0
+    /// Paused connections with packets left in their framer, to decode once resumed.
+    var resumed: [ConnectionID] = []
+    /// Connections the broker reported backlogged this batch (`Broker.takeBacklogged`).
+    var backlogged: [ConnectionID] = []
+    /// Queue overflows already logged, and when the last line was written (at most one a
+    /// second: a slow subscriber can overflow at the publishers' rate).
+    var reportedOverflows = 0
+    var lastOverflowReport: Timestamp?
 }
 
 /// The store's group commit as the loop tracks it (the policy is in `Server+Commit`).

@@ -15,6 +15,7 @@ extension Server {
         repeat {
             if completeSync(now: now) { flushTouched(now: now) }
             applyActions(now: now)
+            noteBacklogs(now: now)
             feedImmediateAnswers(now: now)
             commitStore(now: now)
             if commit.syncWorker?.isRunning != true { flushTouched(now: now) }

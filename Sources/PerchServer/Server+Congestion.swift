@@ -19,22 +19,47 @@ extension Server {
     /// Whether input is held back now: some connection is backpressure.congested and not stalled.
     var isInputHeldBack: Bool { !backpressure.congested.isEmpty }
 
-    /// After a flush: starts or ends the connection's congestion by its pending output.
+    /// After a flush: starts or ends the connection's congestion by its pending output,
+    /// or by its session's queue while the broker reports it backlogged.
     func updateCongestion(_ id: ConnectionID, at index: Int,
                           now: Timestamp) {
         let pending = connections[position: index].pendingOutput
-        if pending <= congestionThreshold / 2 {
+        if connections[position: index].backlogged, !broker.isBacklogged(id) {
+            connections[position: index].backlogged = false
+        }
+        let backlogged = connections[position: index].backlogged
+        if pending <= congestionThreshold / 2 && !backlogged {
             connections[position: index].stalled = false
             if connections[position: index].congestionDeadline != nil {
                 connections[position: index].congestionDeadline = nil
                 endCongestion(id)
             }
-        } else if pending > congestionThreshold, connections[position: index].congestionDeadline == nil,
+        } else if pending > congestionThreshold || backlogged, connections[position: index].congestionDeadline == nil,
                   !connections[position: index].stalled, connections[position: index].state == .open {
             connections[position: index].congestionDeadline = now.adding(milliseconds: configuration.congestionPause)
             backpressure.congested.append(id)
             backpressure.episodes += 1
         }
+    }
+
+    /// Connections whose session queue filled this batch: congested like a reader whose
+    /// output filled, so that their publishers slow before QoS 1/2 messages drop. Logs the
+    /// queue overflows there were anyway (a stalled reader), at most once a second.
+    func noteBacklogs(now: Timestamp) {
+        broker.takeBacklogged(into: &backpressure.backlogged)
+        for id in backpressure.backlogged {
+            guard let index = connections.index(forKey: id) else { continue }
+            connections[position: index].backlogged = true
+            updateCongestion(id, at: index, now: now)
+        }
+        backpressure.backlogged.removeAll(keepingCapacity: true)
+        let overflows = broker.statistics.queueOverflows
+        guard overflows > backpressure.reportedOverflows,
+              backpressure.lastOverflowReport.map({ now >= $0.adding(milliseconds: 1000) }) ?? true else { return }
+        let limit = configuration.broker.maxQueuedMessages
+        logger.warning("\(overflows - backpressure.reportedOverflows) QoS 1/2 messages dropped: subscriber queues full (max_queued_messages \(limit)); \(overflows) since start")
+        backpressure.reportedOverflows = overflows
+        backpressure.lastOverflowReport = now
     }
 
     /// Withdraws the connection's input interest while input is held back; returns
@@ -69,8 +94,25 @@ extension Server {
             guard let index = connections.index(forKey: pausedID) else { continue }
             connections[position: index].inputPaused = false
             updateInterest(at: index)
+            // Packets it sent before the pause wait in its framer; no readiness reports them.
+            if connections[position: index].decoder.bufferedByteCount > 0 { backpressure.resumed.append(pausedID) }
         }
         backpressure.paused.removeAll(keepingCapacity: true)
+    }
+
+    /// Decodes what paused connections had buffered when their input was held back; from
+    /// the top of the loop only (never inside another connection's read).
+    func resumeBufferedInput(now: Timestamp) {
+        var rounds = 0
+        while !backpressure.resumed.isEmpty, !isInputHeldBack, rounds < 64 {
+            rounds += 1
+            let ids = backpressure.resumed
+            backpressure.resumed.removeAll()
+            for id in ids where connections[id]?.state == .open && !isInputHeldBack {
+                _ = feed(id, UnsafeRawBufferPointer(start: nil, count: 0), now: now)
+            }
+            finishBatch(now: now)
+        }
     }
 
     /// The earliest congestion deadline, for the timer.

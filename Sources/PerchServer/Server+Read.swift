@@ -17,6 +17,7 @@ extension Server {
             let now = MonotonicClock.now()
             handleEvents(count, epoll: epoll, now: now)
             finishBatch(now: now)
+            resumeBufferedInput(now: now)
             guard lingers < maxLingers, !isShuttingDown else { return }
             lingers += 1
             count = epoll.linger(nanoseconds: lingerNanoseconds)
@@ -118,14 +119,17 @@ extension Server {
             handleTracked(.packet(id, packet), now: now)
             noteNewActions(from: firstNew)
             guard connections[position: index].state == .open else { return false }
-            if actions.count >= batchActionLimit {
+            if actions.count >= batchActionLimit || broker.hasNewBacklog {
                 // Bounded work per batch: apply and flush now, so that a burst (fan-in, fan-out)
-                // never piles up more than this many actions before the output moves.
+                // never piles up more than this many actions before the output moves; and
+                // at once when a subscriber's queue filled, to hold the publishers back.
                 finishBatch(now: now)
                 guard let current = connections.index(forKey: id), connections[position: current].state == .open else {
                     return false
                 }
                 index = current
+                // Held back: what else it sent waits in the framer until input resumes.
+                if pauseInputIfHeldBack(id, at: index) { return true }
             }
         }
     }

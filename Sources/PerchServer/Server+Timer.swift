@@ -30,6 +30,7 @@ extension Server {
         closeLingering(now: now)
         expireCongestion(now: now)
         finishBatch(now: now)
+        resumeBufferedInput(now: now)
     }
 
     /// Closes the closing connections whose peer has not taken their last bytes in time.

@@ -222,6 +222,9 @@ extension Server {
     /// How often a connection became congested, read on the server's queue.
     package func congestionEpisodesForTesting() -> Int { queue.sync { backpressure.episodes } }
 
+    /// The broker's counters, read on the server's queue (call from outside it).
+    package func brokerStatisticsForTesting() -> BrokerStatistics { queue.sync { broker.statistics } }
+
     /// The batch limit (a constant; readable from any thread).
     package var batchActionLimitForTesting: Int { batchActionLimit }
 }
