@@ -23,7 +23,9 @@ extension Broker {
     func malformed(_ error: DecodeError, on id: ConnectionID) {
         guard let connection = connections[id] else { return } // [MQTT-3.1.4-5]
         if connection.client != nil {
-            violation(error.reason, on: id)
+            // A second CONNECT whose version cannot be read is a protocol error like any
+            // second CONNECT [v5 MQTT-3.1.0-2]; 0x84 exists only in CONNACK.
+            violation(error.reason == .unsupportedProtocolVersion ? .protocolError : error.reason, on: id)
             return
         }
         if let version = error.connectVersion { out.append(.connecting(id, version: version, clientID: "")) }

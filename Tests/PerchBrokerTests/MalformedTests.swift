@@ -46,6 +46,16 @@ struct MalformedTests {
         #expect(publishes(h.take(watcher)).count == 1)
     }
 
+    @Test("[v5 MQTT-3.1.0-2] a second CONNECT of unknown version gets DISCONNECT 0x82, not the CONNACK-only 0x84")
+    func secondConnectOfUnknownVersion() {
+        // Found by the broker fuzz harness: the DISCONNECT 0x84 sent here did not decode.
+        let h = BrokerHarness()
+        let c = h.connected("a", version: .v5)
+        h.malformed(c, DecodeError(.unsupportedProtocolVersion, "protocol level 9", connectVersion: nil))
+        #expect(h.take(c) == [.disconnect(Disconnect(reason: .protocolError))])
+        #expect(h.closed(c))
+    }
+
     @Test("[v311 MQTT-4.8.0-1] malformed packet after CONNECT: close, no packet, Will published")
     func malformedAfterConnectV311() {
         let h = BrokerHarness()
