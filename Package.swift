@@ -39,6 +39,8 @@ let package = Package(
             dependencies: ["PerchServer", "PerchAccess", .product(name: "Logging", package: "swift-log")]
         ),
         .executableTarget(name: "perch-bench", dependencies: ["PerchCodec", "PerchStreams"]),
+        // libFuzzer harnesses: built with the fuzzer by scripts/fuzz; a plain build replays inputs.
+        .executableTarget(name: "perch-fuzz", dependencies: ["PerchCodec", "PerchBroker", "PerchTestKit"]),
         .target(name: "PerchTestKit", dependencies: ["PerchCodec", "PerchBroker", "PerchStreams"]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .testTarget(name: "PerchCodecTests", dependencies: ["PerchCodec", "PerchTestKit"]),

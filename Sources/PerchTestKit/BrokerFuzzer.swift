@@ -1,28 +1,51 @@
 import PerchBroker
 import PerchCodec
-import PerchTestKit
-import Testing
 
-/// Random event sequences against the broker, checking after every step: no crash; no
-/// packet after close and every packet valid on the wire (the harness traps); internal
-/// invariants (in-flight within the window, queue drained while there is room); no QoS 2
-/// message delivered twice to a client except as a DUP redelivery.
-struct Fuzzer {
-    var random: SplitMix64
-    let h: BrokerHarness
+/// Where a fuzzer's choices come from: a seeded generator (the randomized unit test) or
+/// the bytes libFuzzer hands a harness (`perch-fuzz broker`), one byte per choice.
+public protocol FuzzSource: RandomNumberGenerator {
+    /// Whether the choices have run out (a seeded generator never does).
+    var isExhausted: Bool { get }
+    /// `count` raw bytes, for wire input.
+    mutating func bytes(_ count: Int) -> [UInt8]
+}
+
+extension FuzzSource {
+    public var isExhausted: Bool { false }
+    public mutating func bytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8(truncatingIfNeeded: next()) }
+    }
+}
+
+extension SplitMix64: FuzzSource {}
+
+/// Events for a `Broker` chosen by a `FuzzSource`, from six clients of both versions on a
+/// virtual clock, checking after every step: no crash; no packet after close and every
+/// packet valid on the wire (the harness traps); internal invariants (in-flight within the
+/// window, queue drained while there is room and bounded by `max_queued_messages`); no
+/// QoS 2 message delivered twice to a client except as a DUP redelivery. Besides typed
+/// events it feeds wire bytes (golden packets with bytes overwritten, or raw bytes)
+/// through each connection's `FrameDecoder`, as the transport does.
+public struct BrokerFuzzer<Source: FuzzSource> {
+    public var random: Source
+    public let h: BrokerHarness
     var live: [String: ConnectionID] = [:]
+    var framers: [ConnectionID: FrameDecoder] = [:]
     var versions: [String: ProtocolVersion] = [:]
     var counter = 0
-    var seenQoS2: [String: Set<[UInt8]>] = [:]
-    var problems: [String] = []
+    /// The distinct QoS 2 payloads each client received (first deliveries).
+    public private(set) var seenQoS2: [String: Set<[UInt8]>] = [:]
+    /// Broken rules found so far; empty while all hold.
+    public private(set) var problems: [String] = []
     /// Acks each client owes the broker, from what it received (sent in random order).
     var owed: [String: [Packet]] = [:]
     let clients = ["c0", "c1", "c2", "c3", "s0", "s1"]
     let topics = ["a", "a/b", "a/b/c", "$SYS/x", "b"]
     let filters = ["a", "a/+", "a/#", "#", "+/b", "b", "$SYS/#"]
+    static var marker: [UInt8] { Array("fuzz-m".utf8) }
 
-    init(seed: UInt64) {
-        random = SplitMix64(seed: seed)
+    public init(source: Source) {
+        random = source
         var config = BrokerConfiguration()
         config.maxInflightMessages = 3
         config.maxQueuedMessages = 5
@@ -33,29 +56,36 @@ struct Fuzzer {
 
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
 
-    mutating func step() {
+    /// One event, then the checks.
+    public mutating func step() {
+        event()
+        check()
+    }
+
+    mutating func event() {
         let client = pick(clients)
         guard let c = live[client], !h.closed(c) else {
             connect(client)
             return
         }
         switch Int.random(in: 0..<100, using: &random) {
-        case 0..<30: publish(from: c)
-        case 30..<40:
+        case 0..<28: publish(from: c)
+        case 28..<38:
             // Share-group members ("s…") hold only one shared filter, so each may get each
             // message at most once; the others hold ordinary subscriptions.
             let shared = client.hasPrefix("s")
             h.subscribe(c, shared ? "a/#" : pick(filters), qos: pick(QoS.allCases),
                         id: UInt16.random(in: 1...5, using: &random), share: shared ? "g1" : nil)
-        case 40..<45:
+        case 38..<43:
             h.send(c, .unsubscribe(Unsubscribe(packetID: PacketID(1)!,
                                                filters: [client.hasPrefix("s") ? "$share/g1/a/#" : pick(filters)])))
-        case 45..<70: acknowledge(c, client: client)
-        case 70..<75: h.drop(c)
-        case 75..<78: h.send(c, .disconnect(Disconnect()))
-        case 78..<80: h.malformed(c, DecodeError(.malformedPacket, "fuzz"))
-        case 80..<85: h.send(c, .pubrel(PubAck(packetID: PacketID(UInt16.random(in: 1...6, using: &random))!)))
-        case 85..<90: connect(client) // takeover
+        case 43..<66: acknowledge(c, client: client)
+        case 66..<70: h.drop(c)
+        case 70..<73: h.send(c, .disconnect(Disconnect()))
+        case 73..<75: h.malformed(c, DecodeError(.malformedPacket, "fuzz"))
+        case 75..<80: h.send(c, .pubrel(PubAck(packetID: PacketID(UInt16.random(in: 1...6, using: &random))!)))
+        case 80..<84: connect(client) // takeover
+        case 84..<90: wire(c, version: versions[client]!)
         default: h.advance(milliseconds: Int64.random(in: 0...20_000, using: &random))
         }
     }
@@ -75,14 +105,40 @@ struct Fuzzer {
                                                                   qos: .atLeastOnce, retain: false) : nil,
                           properties: properties)
         live[client] = c
-        check(client, c)
     }
 
     mutating func publish(from c: ConnectionID) {
         counter += 1
         let qos = pick(QoS.allCases)
         let id = UInt16(counter % 200 + 1) - (Int.random(in: 0..<10, using: &random) == 0 ? 1 : 0) // sometimes a repeat
-        h.publish(c, pick(topics), "m\(counter)", qos: qos, id: id, retain: Int.random(in: 0..<10, using: &random) == 0)
+        h.publish(c, pick(topics), "fuzz-m\(counter)", qos: qos, id: id, retain: Int.random(in: 0..<10, using: &random) == 0)
+    }
+
+    /// Bytes on the connection's wire: a golden packet of its version with up to three
+    /// bytes overwritten, or up to 32 raw bytes, decoded as the transport decodes them.
+    mutating func wire(_ c: ConnectionID, version: ProtocolVersion) {
+        var bytes: [UInt8]
+        if Bool.random(using: &random) {
+            let golden = GoldenPackets.all.filter { $0.version == version }
+            bytes = pick(golden).bytes
+            for _ in 0..<Int.random(in: 0...3, using: &random) {
+                bytes[Int.random(in: 0..<bytes.count, using: &random)] = random.bytes(1)[0]
+            }
+        } else {
+            bytes = random.bytes(Int.random(in: 1...32, using: &random))
+        }
+        var framer = framers[c] ?? FrameDecoder()
+        framer.append(bytes)
+        defer { framers[c] = framer }
+        while !h.closed(c) {
+            do {
+                guard let packet = try framer.nextPacket(version: version) else { return }
+                h.send(c, packet)
+            } catch {
+                h.malformed(c, error)
+                return
+            }
+        }
     }
 
     mutating func acknowledge(_ c: ConnectionID, client: String) {
@@ -97,12 +153,17 @@ struct Fuzzer {
         h.send(c, packet)
     }
 
-    /// Records what each live client received and checks the no-duplicate rule.
-    mutating func check(_ client: String? = nil, _ connection: ConnectionID? = nil) {
+    /// Records what each live client received, checks the no-duplicate rule, the broker's
+    /// invariants and that its state stays bounded.
+    mutating func check() {
         for (name, c) in live {
             for packet in h.take(c) { record(packet, client: name) }
         }
         problems += h.broker.invariantViolations()
+        let statistics = h.broker.statistics
+        if statistics.sessions > clients.count || statistics.connectedClients > clients.count {
+            problems.append("\(statistics.sessions) sessions, \(statistics.connectedClients) connected from \(clients.count) client ids")
+        }
     }
 
     mutating func record(_ packet: Packet, client: String) {
@@ -110,7 +171,8 @@ struct Fuzzer {
         case .publish(let publish):
             guard let id = publish.packetID else { return }
             owed[client, default: []].append(publish.qos == .exactlyOnce ? .pubrec(PubAck(packetID: id)) : .puback(PubAck(packetID: id)))
-            if publish.qos == .exactlyOnce && !publish.dup && !publish.retain,
+            // Typed publishes carry "fuzz-m<counter>", each once; wire ones may repeat theirs.
+            if publish.qos == .exactlyOnce && !publish.dup && !publish.retain && publish.payload.starts(with: Self.marker),
                !seenQoS2[client, default: []].insert(publish.payload).inserted {
                 problems.append("\(client) got QoS 2 \(String(decoding: publish.payload, as: UTF8.self)) twice")
             }
@@ -120,21 +182,5 @@ struct Fuzzer {
              .disconnect, .auth:
             return
         }
-    }
-}
-
-@Suite("Randomized event sequences")
-struct FuzzTests {
-    @Test("[v5 interp] seeded random events keep the broker's invariants", arguments: [1, 2, 3, 42, 1234] as [UInt64])
-    func fuzz(seed: UInt64) {
-        var fuzzer = Fuzzer(seed: seed)
-        for _ in 0..<3000 {
-            fuzzer.step()
-            fuzzer.check()
-            if !fuzzer.problems.isEmpty { break }
-        }
-        #expect(fuzzer.problems == [], "seed \(seed)")
-        #expect(fuzzer.h.broker.statistics.messagesSent > 0)
-        #expect(fuzzer.seenQoS2.values.map(\.count).reduce(0, +) > 30, "QoS 2 deliveries exercised")
     }
 }
