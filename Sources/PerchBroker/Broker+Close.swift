@@ -71,6 +71,7 @@ extension Broker {
         let handedOver = takeShared(from: handle, inflight: true)
         let session = sessions[handle]
         sessions.remove(handle)
+        retainedBursts[handle] = nil
         detachAccess(session: handle)
         if session.expiryInterval > 0 {
             durableChangeCountStorage &+= 1

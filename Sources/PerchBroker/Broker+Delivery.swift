@@ -7,7 +7,7 @@ import PerchCodec
 ///                                                   └─ no  ▶ bounded queue (or drop)
 ///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump the queue
 extension Broker {
-    func deliver(_ delivery: Delivery, to handle: Int) {
+    func deliver(_ delivery: Delivery, to handle: Int, retainedBurst: Bool = false) {
         if hasACL || authorizer != nil, !mayRead(delivery.message.topic, session: handle) {
             statisticsStorage.deniedDeliveries += 1 // read is checked for every delivery, retained ones too
             return
@@ -20,10 +20,12 @@ extension Broker {
             transmit(delivery, packetID: nil, dup: false, to: connection, session: handle)
             return
         }
-        if sessions[handle].connection != nil && sessions[handle].queue.isEmpty
+        if sessions[handle].connection != nil && sessions[handle].queue.isEmpty && (retainedBursts.isEmpty || retainedBursts[handle] == nil)
             && sessions[handle].inflight.count < sessions[handle].window {
             noteDurable(handle)
             start(delivery, session: handle)
+        } else if retainedBurst {
+            retainedBursts[handle, default: DeliveryQueue()].append(delivery) // not cut, not counted as queued
         } else {
             enqueue(delivery, session: handle) // [MQTT-3.1.2-5] [v5 MQTT-3.3.4-9]
         }
@@ -83,7 +85,7 @@ extension Broker {
     }
 
     /// Fills the window: first in-flight messages still waiting to be resent after a
-    /// reconnect, then queued deliveries.
+    /// reconnect, then the rest of a retained burst, then queued deliveries.
     func pump(_ handle: Int) {
         guard let connection = sessions[handle].connection else { return }
         while sessions[handle].inflight.sentCount < sessions[handle].window,
@@ -92,6 +94,14 @@ extension Broker {
             if !transmit(entry.delivery, packetID: packetID, dup: true, to: connection, session: handle) {
                 sessions[handle].inflight.remove(packetID) // too large for this connection: as if delivered
             }
+        }
+        while sessions[handle].inflight.count < sessions[handle].window, var burst = retainedBursts[handle] {
+            retainedBursts[handle] = nil // moved out: popping in the dictionary would copy the queue
+            while sessions[handle].inflight.count < sessions[handle].window, let delivery = burst.popFirst() {
+                start(delivery, session: handle)
+            }
+            if !burst.isEmpty { retainedBursts[handle] = burst }
+            noteDurable(handle)
         }
         while sessions[handle].inflight.count < sessions[handle].window, let delivery = sessions[handle].queue.popFirst() {
             start(delivery, session: handle)

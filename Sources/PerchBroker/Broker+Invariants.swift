@@ -1,4 +1,4 @@
-/// Self-checks for tests (the fuzz test calls them after every event).
+/// Self-checks for tests (the fuzzers call them after every event).
 extension Broker {
     /// Descriptions of broken internal invariants; empty when all hold.
     package func invariantViolations() -> [String] {
@@ -16,9 +16,19 @@ extension Broker {
             if session.connection != nil && !session.queue.isEmpty && session.inflight.count < session.window {
                 problems.append("\(session.clientID): queue waits while the window has room")
             }
+            if session.connection != nil && retainedBursts[handle] != nil && session.inflight.count < session.window {
+                problems.append("\(session.clientID): retained burst waits while the window has room")
+            }
+            let limit = configuration.maxQueuedMessages
+            if limit > 0 && session.queue.count > limit {
+                problems.append("\(session.clientID): \(session.queue.count) queued > max_queued_messages \(limit)")
+            }
             if session.outboundAliases.count > Int(session.outboundAliasLimit) {
                 problems.append("\(session.clientID): \(session.outboundAliases.count) outbound aliases > limit")
             }
+        }
+        for handle in retainedBursts.keys where sessions.slots[handle] == nil || retainedBursts[handle]?.isEmpty != false {
+            problems.append("retained burst of session \(handle) outlives it or is empty")
         }
         for id in connections.keys {
             if let client = connections[id]?.client, sessions.slots[client.session]?.connection != id {

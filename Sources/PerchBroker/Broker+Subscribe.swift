@@ -82,13 +82,15 @@ extension Broker {
         }
     }
 
-    /// Retained messages matching the filter, with RETAIN=1. [v311 MQTT-3.3.1-6] [v311 MQTT-3.3.1-8]
+    /// Retained messages matching the filter, with RETAIN=1 [v311 MQTT-3.3.1-6] [v311 MQTT-3.3.1-8]:
+    /// all of them, those at QoS 1/2 beyond the window held in `retainedBursts` until acks
+    /// make room (so, unlike mosquitto, `max_queued_messages` does not cut them).
     private func sendRetained(matching filter: TopicFilter, options: SubscriptionOptions, session handle: Int) {
         for message in retained.matching(topicLevels(filter.filter)) {
             if let expiry = message.expiry, expiry <= now { continue }
             let delivery = Delivery(message: message, qos: min(message.qos, options.qos), retain: true,
                                     subscriptionIdentifiers: options.identifier.map { [$0] } ?? [])
-            deliver(delivery, to: handle)
+            deliver(delivery, to: handle, retainedBurst: true)
         }
     }
 

@@ -70,6 +70,11 @@ public final class Broker {
         set { durableChangeCountStorage = newValue }
     }
     @exclusivity(unchecked) var durableChangeCountStorage = 0
+    /// The retained messages a subscription matched that wait for room in their session's
+    /// window, by session handle: the retained store is not a queue, so a burst is not cut
+    /// at `maxQueuedMessages` and does not fill the queue live messages are bounded by.
+    /// Held in memory only (references to the retained messages), sent before the queue.
+    @exclusivity(unchecked) var retainedBursts: [Int: DeliveryQueue] = [:]
     /// Connections whose session queue reached `backlogHigh` since the transport last took
     /// them (`takeBacklogged`).
     @exclusivity(unchecked) var newlyBacklogged: [ConnectionID] = []

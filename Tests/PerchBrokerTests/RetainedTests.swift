@@ -151,3 +151,77 @@ struct RetainedTests {
         #expect(h.broker.retainedMessages.count == 1)
     }
 }
+
+/// Issue 12: the retained messages a subscription matches are delivered whole, under flow
+/// control, however many there are: the retained store is not a queue, so
+/// `max_queued_messages` does not cut them (mosquitto's issue #2887 cuts them there).
+@Suite("Retained burst on subscribe")
+struct RetainedBurstTests {
+    /// A broker holding `count` QoS 1 retained messages `r/0` ... `r/<count-1>`.
+    func broker(retained count: Int, configure: (inout BrokerConfiguration) -> Void = { _ in }) -> BrokerHarness {
+        var configuration = BrokerConfiguration()
+        configure(&configuration)
+        let h = BrokerHarness(configuration: configuration)
+        let p = h.connected("p")
+        for i in 0..<count { h.publish(p, "r/\(i)", "v\(i)", qos: .atLeastOnce, id: UInt16(i % 60_000 + 1), retain: true) }
+        h.drop(p)
+        return h
+    }
+
+    /// Acknowledges every QoS 1 PUBLISH as it arrives until none comes; what arrived.
+    func drain(_ h: BrokerHarness, _ c: ConnectionID) -> [Publish] {
+        var received: [Publish] = []
+        while true {
+            let batch = h.takePublishes(c)
+            if batch.isEmpty { return received }
+            received += batch
+            for publish in batch {
+                if let id = publish.packetID { h.send(c, .puback(PubAck(packetID: id))) }
+            }
+        }
+    }
+
+    @Test("[v311 MQTT-3.3.1-6] [v5 MQTT-3.3.1-9] 50,000 retained messages to a QoS 1 `#` subscriber: all arrive, in the window, none cut by max_queued_messages 1000")
+    func wholeBurstQoS1() {
+        let h = broker(retained: 50_000)
+        let s = h.connected("s", version: .v5)
+        h.subscribe(s, "#", qos: .atLeastOnce)
+        let first = h.sent(s).count
+        #expect(first == 20) // max_inflight_messages: the rest waits for acknowledgements
+        let received = drain(h, s)
+        #expect(received.count == 50_000)
+        #expect(Set(received.map(\.topic)).count == 50_000)
+        let allRetained = received.allSatisfy { $0.retain }
+        #expect(allRetained) // [v311 MQTT-3.3.1-8] [v5 MQTT-3.3.1-9]
+        #expect(h.broker.statistics.queueOverflows == 0)
+        #expect(h.broker.invariantViolations().isEmpty)
+    }
+
+    @Test("[v311 MQTT-3.3.1-6] the burst does not use the live queue: a live QoS 1 message during the burst is queued, not dropped, and arrives after the burst")
+    func liveMessageDuringBurst() {
+        let h = broker(retained: 3000) { $0.maxQueuedMessages = 10 }
+        let s = h.connected("s")
+        h.subscribe(s, "#", qos: .atLeastOnce)
+        let p = h.connected("p2")
+        for i in 0..<5 { h.publish(p, "live", "l\(i)", qos: .atLeastOnce, id: UInt16(i + 1)) }
+        let received = drain(h, s)
+        #expect(received.count == 3005)
+        let burstRetained = received.prefix(3000).allSatisfy { $0.retain }
+        let live = received.suffix(5).map { $0.payload }
+        #expect(burstRetained)
+        #expect(live == (0..<5).map { Array("l\($0)".utf8) })
+        #expect(h.broker.statistics.queueOverflows == 0)
+    }
+
+    @Test("[v311 MQTT-3.1.2-6] a clean session that disconnects mid-burst drops the rest; the next subscription gets the whole set again")
+    func burstEndsWithSession() {
+        let h = broker(retained: 500)
+        let s = h.connected("s")
+        h.subscribe(s, "#", qos: .atLeastOnce)
+        h.drop(s)
+        #expect(h.broker.invariantViolations().isEmpty)
+        let again = h.connected("s")
+        h.subscribe(again, "#", qos: .atLeastOnce)
+        #expect(drain(h, again).count == 500)
+    }
+}

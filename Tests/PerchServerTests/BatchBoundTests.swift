@@ -176,3 +176,51 @@ extension BatchBoundTests {
         #expect(lines.first?.hasPrefix("warning") == true, "\(lines)")
     }
 }
+
+extension BatchBoundTests {
+    /// Issue 12: the retained messages a new subscription matches are all delivered under
+    /// flow control, not cut at `max_queued_messages` as a queue would be (mosquitto #2887).
+    @Test("[v311 MQTT-3.3.1-6] [v5 MQTT-3.3.1-9] a `#` subscriber gets all of 50,000 retained QoS 1 messages, 20 in flight at a time, with max_queued_messages 1000, and a QoS 0 one gets them all too")
+    func retainedBurst() throws {
+        let test = try TestServer()
+        defer { test.stop() }
+        let count = 50_000
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "retainer")
+        var bytes: [UInt8] = []
+        for i in 0..<count {
+            Packet.publish(Publish(qos: .atLeastOnce, retain: true, topic: "r/\(i)", packetID: PacketID(UInt16(i % 60_000 + 1)),
+                                   payload: Array("v\(i)".utf8))).encode(version: .v311, into: &bytes)
+        }
+        let done = DispatchSemaphore(value: 0)
+        sendInBackground(bytes, fd: publisher.fd, done: done)
+        var acknowledged = 0
+        while acknowledged < count, (try? publisher.receive(timeout: 10, until: { if case .puback = $0 { true } else { false } })) != nil {
+            acknowledged += 1
+        }
+        #expect(acknowledged == count)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+
+        let subscriber = try RawClient(port: test.port)
+        try subscriber.connect(version: .v5, clientID: "everything")
+        try subscriber.subscribe("#", qos: .atLeastOnce)
+        var topics = Set<String>()
+        while topics.count < count, let publish = try? subscriber.receivePublish(timeout: 10), publish.retain {
+            topics.insert(publish.topic)
+            if let id = publish.packetID { try subscriber.send(.puback(PubAck(packetID: id))) }
+        }
+        #expect(topics.count == count)
+
+        // At QoS 0 they go straight to the output, which holds the publishers back while it drains.
+        let quick = try RawClient(port: test.port)
+        try quick.connect(version: .v311, clientID: "everything-qos0")
+        try quick.subscribe("#", qos: .atMostOnce)
+        var quickTopics = Set<String>()
+        while quickTopics.count < count, let publish = try? quick.receivePublish(timeout: 10), publish.retain {
+            quickTopics.insert(publish.topic)
+        }
+        #expect(quickTopics.count == count)
+        #expect(test.server.brokerStatisticsForTesting().queueOverflows == 0)
+        #expect(test.server.brokerStatisticsForTesting().droppedMessages == 0)
+    }
+}
