@@ -1,8 +1,9 @@
 import PerchAccess
 
-/// `allow_anonymous`, `password_file`, `acl_file` and `per_listener_settings`, as in
-/// mosquitto 2.0: with `per_listener_settings false` (the default) they are global wherever
-/// they stand; with `true` each applies to the listener above it, which gets its own realm.
+/// `allow_anonymous`, `password_file`, `acl_file`, `psk_file` and `per_listener_settings`, as
+/// in mosquitto 2.0: with `per_listener_settings false` (the default) they are global wherever
+/// they stand; with `true` each applies to the listener above it, which gets its own realm
+/// (and its own PSK keys).
 /// The files are read here, so a bad one stops the start naming its own file and line.
 extension ConfigFile {
     /// One realm's directives as given, with their lines (for errors).
@@ -10,6 +11,7 @@ extension ConfigFile {
         var allowAnonymous: Bool?
         var passwordFile: (path: String, line: Int)?
         var aclFile: (path: String, line: Int)?
+        var pskFile: (path: String, line: Int)?
     }
 
     /// Records an access directive for the current section (or globally), or returns false
@@ -21,6 +23,7 @@ extension ConfigFile {
         case "allow_anonymous": entry.allowAnonymous = try bool(args)
         case "password_file": entry.passwordFile = (try single(args), line)
         case "acl_file": entry.aclFile = (try single(args), line)
+        case "psk_file": entry.pskFile = (try single(args), line)
         case "per_listener_settings":
             perListenerSettings = (try bool(args), line)
             return true
@@ -29,6 +32,16 @@ extension ConfigFile {
         accessDirectives[section] = entry
         if section == nil { accessBeforeListener = accessBeforeListener ?? line }
         return true
+    }
+
+    /// Whether each listener has its own access directives (`per_listener_settings true`).
+    var isPerListener: Bool { perListenerSettings?.0 == true }
+
+    /// The `psk_file` for the listeners of section `index`: the section's own with
+    /// `per_listener_settings true`, else the last one in the file.
+    func pskFile(forSection index: Int) -> (path: String, line: Int)? {
+        if isPerListener { return accessDirectives[index]?.pskFile }
+        return ([nil] + sections.indices.map(Optional.some)).compactMap { accessDirectives[$0]?.pskFile }.max { $0.line < $1.line }
     }
 
     /// Resolves the realms (and each listener's) once the file has ended, reading the files.
@@ -53,6 +66,7 @@ extension ConfigFile {
                 merged.allowAnonymous = entry.allowAnonymous ?? merged.allowAnonymous
                 merged.passwordFile = entry.passwordFile ?? merged.passwordFile
                 merged.aclFile = entry.aclFile ?? merged.aclFile
+                merged.pskFile = entry.pskFile ?? merged.pskFile
             }
             realms.append((merged, defaultAnonymous))
         }

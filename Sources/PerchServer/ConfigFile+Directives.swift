@@ -22,7 +22,6 @@ extension ConfigFile {
             // After a listener line it is that listener's (as in mosquitto), before any the whole broker's.
             let limit = try integer(args, -1...Int(Int32.max))
             if sections.isEmpty { configuration.maxConnections = limit } else { try forSection { $0.maxConnections = limit } }
-        case "psk_file": pskFile = (try single(args), line)
         case "websockets_headers_size": configuration.websocketsHeadersSize = try integer(args, 0...65535)
         case "max_inflight_messages":
             // Both directions, as mosquitto 2.0: the outbound window and the Receive Maximum

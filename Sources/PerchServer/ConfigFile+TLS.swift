@@ -1,15 +1,27 @@
 import PerchStreams
 
-/// The checks a listener's TLS settings get when the file ends: the PSK file is read and
-/// handed to the PSK listeners, and every TLS listener's context is built once, so that a
+/// The checks a listener's TLS settings get when the file ends: the PSK files are read and
+/// handed to the PSK listeners (each its own with `per_listener_settings true`), and every
+/// TLS listener's context is built once, so that a
 /// missing certificate, a key that does not match it or a bad cipher string stops the
 /// start (and `--test-config`) naming the file, the line and the directive.
 extension ConfigFile {
     mutating func finishTLS() throws(ConfigError) {
-        let keys = try pskFile.map { file throws(ConfigError) in try Self.readPSKFile(file.path, line: file.line, config: self.file) }
-        configuration.pskFile = pskFile?.path
-        for section in sections {
+        var keysByFile: [String: [String: [UInt8]]] = [:]
+        if !isPerListener { configuration.pskFile = pskFile(forSection: 0)?.path }
+        for (sectionIndex, section) in sections.enumerated() {
+            let psk = pskFile(forSection: sectionIndex)
+            var keys: [String: [UInt8]]?
+            if let psk {
+                if let known = keysByFile[psk.path] {
+                    keys = known
+                } else {
+                    keys = try Self.readPSKFile(psk.path, line: psk.line, config: file)
+                    keysByFile[psk.path] = keys
+                }
+            }
             for index in section.range {
+                if isPerListener { configuration.listeners[index].pskFile = psk?.path }
                 var listener = configuration.listeners[index]
                 if listener.identity != .none && listener.tls == nil {
                     let line = section.lines["use_identity_as_username"] ?? section.lines["use_subject_as_username"] ?? section.line

@@ -33,7 +33,6 @@ public struct ConfigFile {
     /// The `listener` sections so far (ConfigFile+Listeners).
     var sections: [Section] = []
     /// `psk_file` and the line that named it; read when the file ends.
-    var pskFile: (path: String, line: Int)?
 
     init(file: String) {
         self.file = file

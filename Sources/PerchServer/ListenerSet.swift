@@ -32,10 +32,11 @@ struct ListenerSet {
 
     static func token(_ index: Int) -> UInt64 { UInt64.max - UInt64(index) }
 
-    /// SIGHUP re-read the `psk_file`: the TLS-PSK listeners' new identities and keys.
-    func replacePSKKeys(_ keys: [String: [UInt8]]) {
+    /// SIGHUP re-read the PSK files: the TLS-PSK listeners' new identities and keys, each
+    /// listener's from `keys` (nil: unchanged).
+    func replacePSKKeys(_ keys: (ServerConfiguration.Listener) -> [String: [UInt8]]?) {
         for listener in bound where listener.configuration.tls?.pskHint != nil {
-            listener.tls?.replacePSKKeys(keys)
+            if let new = keys(listener.configuration) { listener.tls?.replacePSKKeys(new) }
         }
     }
 

@@ -25,18 +25,19 @@ extension Server {
         guard epoll != nil, !isShuttingDown else { return }
         let now = MonotonicClock.now()
         let rules: AccessRules
-        let keys: [String: [UInt8]]?
+        var keys: [String: [String: [UInt8]]] = [:] // by PSK file
         do {
             rules = try AccessRules.load(configuration.accessRealms, defaultAnonymous: configuration.broker.allowAnonymous)
-            keys = try configuration.pskFile.map { path throws(ConfigError) in
-                try ConfigFile.readPSKFile(path, line: 0, config: path)
+            for listener in configuration.listeners where listener.tls?.pskHint != nil {
+                guard let path = listener.pskFile ?? configuration.pskFile, keys[path] == nil else { continue }
+                keys[path] = try ConfigFile.readPSKFile(path, line: 0, config: path)
             }
         } catch {
             logger.error("Reloading access files: \(error); keeping the previous rules")
             return
         }
         install(rules, now: now)
-        if let keys { listeners.replacePSKKeys(keys) }
+        listeners.replacePSKKeys { listener in (listener.pskFile ?? configuration.pskFile).flatMap { keys[$0] } }
         finishBatch(now: now)
         logger.notice("Reloaded the password, ACL and PSK files")
     }

@@ -46,6 +46,9 @@ public struct ServerConfiguration: Sendable, Hashable {
         /// The index in `accessRealms` of this listener's access rules: 0, the global ones,
         /// unless `per_listener_settings true` gave it its own.
         public var realm = 0
+        /// The `psk_file` of this listener under `per_listener_settings true`, re-read on
+        /// SIGHUP; nil: the global `ServerConfiguration.pskFile`.
+        public var pskFile: String?
 
         public init(address: String, port: UInt16) {
             self.address = address
@@ -121,8 +124,8 @@ public struct ServerConfiguration: Sendable, Hashable {
     /// Access rules by realm (`Listener.realm`); realm 0 is global. Empty: realm 0 is
     /// `broker.allowAnonymous` with no password or ACL file.
     public var accessRealms: [AccessFiles] = []
-    /// `psk_file`, re-read on SIGHUP for the listeners with `psk_hint` (read at parse time
-    /// into their `TLSConfiguration.pskKeys`).
+    /// `psk_file`, re-read on SIGHUP for the listeners with `psk_hint` and no `pskFile` of
+    /// their own (read at parse time into their `TLSConfiguration.pskKeys`).
     public var pskFile: String?
     /// Pending output per connection above which QoS 0 PUBLISH packets to it are dropped.
     public var outputSoftLimit = 1 << 20

@@ -221,4 +221,47 @@ struct PSKReloadTests {
         #expect(try publish("00112233445566778899aabbccddeeff") != 0)
         #expect(try publish("ffeeddccbbaa99887766554433221100") == 0)
     }
+
+    @Test("per_listener_settings true: each PSK listener takes its own psk_file, and SIGHUP re-reads each")
+    func perListener() throws {
+        let directory = NSTemporaryDirectory() + "perch-psk-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (keyA, keyB, keyC) = ("00112233445566778899aabbccddeeff", "ffeeddccbbaa99887766554433221100", "0f0e0d0c0b0a09080706050403020100")
+        try "device-7:\(keyA)\n".write(toFile: directory + "/psk-a", atomically: true, encoding: .utf8)
+        try "device-7:\(keyB)\n".write(toFile: directory + "/psk-b", atomically: true, encoding: .utf8)
+        try """
+            per_listener_settings true
+            listener 0 127.0.0.1
+            psk_hint a
+            psk_file \(directory)/psk-a
+            allow_anonymous true
+            listener 0 127.0.0.1
+            psk_hint b
+            psk_file \(directory)/psk-b
+            allow_anonymous true
+
+            """.write(toFile: directory + "/perch.conf", atomically: true, encoding: .utf8)
+        let perch = try PerchProcess(["-c", directory + "/perch.conf"])
+        defer { perch.kill() }
+        let marker = "Opening listen socket on 127.0.0.1:"
+        try #require(perch.waitForOutput("Connection ceiling:", timeout: 20)) // logged after every listener opened
+        let ports = perch.text.components(separatedBy: marker).dropFirst().map { String($0.prefix { $0.isNumber }) }
+        try #require(ports.count == 2)
+        func publish(_ key: String, listener: Int) throws -> Int32? {
+            let pub = try ChildProcess("mosquitto_pub", ["-h", "127.0.0.1", "-p", ports[listener], "--psk-identity", "device-7",
+                                                         "--psk", key, "-t", "t", "-m", "1"])
+            return pub.waitForExit(seconds: 10)
+        }
+        #expect(try publish(keyA, listener: 0) == 0)
+        #expect(try publish(keyB, listener: 0) != 0)
+        #expect(try publish(keyB, listener: 1) == 0)
+        #expect(try publish(keyA, listener: 1) != 0)
+        try "device-7:\(keyC)\n".write(toFile: directory + "/psk-b", atomically: true, encoding: .utf8)
+        perch.signal(SIGHUP)
+        #expect(perch.waitForOutput("Reloaded the password, ACL and PSK files"))
+        #expect(try publish(keyC, listener: 1) == 0)
+        #expect(try publish(keyB, listener: 1) != 0)
+        #expect(try publish(keyA, listener: 0) == 0) // the other listener's file is unchanged
+    }
 }
