@@ -81,6 +81,7 @@ extension Broker {
             scheduleKeepAliveCheck(id, due: now.adding(milliseconds: Int64(keepAlive) * 1500))
         }
         if present { resendInflight(handle) } // [MQTT-4.4.0-1] [v5 MQTT-4.4.0-1]
+        refillRetainedBudget(handle) // a drain the old connection waited for will not come
         pump(handle)
     }
 

@@ -7,11 +7,8 @@ import PerchCodec
 ///                                                   └─ no  ▶ bounded queue (or drop)
 ///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump the queue
 extension Broker {
-    func deliver(_ delivery: Delivery, to handle: Int, retainedBurst: Bool = false) {
-        if hasACL || authorizer != nil, !mayRead(delivery.message.topic, session: handle) {
-            statisticsStorage.deniedDeliveries += 1 // read is checked for every delivery, retained ones too
-            return
-        }
+    func deliver(_ delivery: Delivery, to handle: Int) {
+        if isReadDenied(delivery.message.topic, session: handle) { return }
         if delivery.qos == .atMostOnce {
             guard let connection = sessions[handle].connection else {
                 statisticsStorage.droppedMessages += 1 // QoS 0 is not queued offline (mosquitto default)
@@ -24,11 +21,66 @@ extension Broker {
             && sessions[handle].inflight.count < sessions[handle].window {
             noteDurable(handle)
             start(delivery, session: handle)
-        } else if retainedBurst {
-            retainedBursts[handle, default: DeliveryQueue()].append(delivery) // not cut, not counted as queued
         } else {
             enqueue(delivery, session: handle) // [MQTT-3.1.2-5] [v5 MQTT-3.3.4-9]
         }
+    }
+
+    /// Whether the ACL or the authorizer refuses the session this topic (counted); read is
+    /// checked for every delivery, retained ones too.
+    func isReadDenied(_ topic: TopicName, session handle: Int) -> Bool {
+        guard hasACL || authorizer != nil, !mayRead(topic, session: handle) else { return false }
+        statisticsStorage.deniedDeliveries += 1
+        return true
+    }
+
+    /// Sends what the session's retained burst may send now: QoS 1/2 while the window has
+    /// room, QoS 0 within the byte budget (then it asks for `.outputDrained`), in order.
+    func pumpRetained(_ handle: Int) {
+        guard !retainedBursts.isEmpty, let connection = sessions[handle].connection,
+              var burst = retainedBursts.removeValue(forKey: handle) else { return }
+        var started = false
+        while let next = burst.queue.first {
+            if next.qos == .atMostOnce {
+                guard burst.budget > 0 else {
+                    if !burst.awaitingDrain { drainRequests.append(connection) }
+                    burst.awaitingDrain = true
+                    break
+                }
+                burst.budget -= next.message.payload.count + next.message.topic.string.utf8.count + 16
+                _ = burst.queue.popFirst()
+                transmit(next, packetID: nil, dup: false, to: connection, session: handle)
+            } else {
+                guard sessions[handle].inflight.count < sessions[handle].window else { break }
+                _ = burst.queue.popFirst()
+                start(next, session: handle)
+                started = true
+            }
+        }
+        if started { noteDurable(handle) }
+        if !burst.queue.isEmpty { retainedBursts[handle] = burst }
+    }
+
+    /// `.outputDrained`: a new budget for the connection's retained burst.
+    func outputDrained(_ id: ConnectionID) {
+        guard let handle = connections[id]?.client?.session, retainedBursts[handle] != nil else { return }
+        refillRetainedBudget(handle)
+        pumpRetained(handle)
+    }
+
+    /// A full QoS 0 budget (after a drain, or for a new connection of the session).
+    func refillRetainedBudget(_ handle: Int) {
+        guard !retainedBursts.isEmpty else { return }
+        retainedBursts[handle]?.budget = configuration.retainedBurstBytes
+        retainedBursts[handle]?.awaitingDrain = false
+    }
+
+    /// Hands the transport the connections whose retained burst waits for their output to
+    /// drain: it reports each with `.outputDrained` once its pending output is low.
+    public func takeDrainRequests(into ids: inout [ConnectionID]) {
+        guard !drainRequests.isEmpty else { return }
+        ids += drainRequests
+        drainRequests.removeAll(keepingCapacity: true)
     }
 
     private func enqueue(_ delivery: Delivery, session handle: Int) {
@@ -95,14 +147,7 @@ extension Broker {
                 sessions[handle].inflight.remove(packetID) // too large for this connection: as if delivered
             }
         }
-        while sessions[handle].inflight.count < sessions[handle].window, var burst = retainedBursts[handle] {
-            retainedBursts[handle] = nil // moved out: popping in the dictionary would copy the queue
-            while sessions[handle].inflight.count < sessions[handle].window, let delivery = burst.popFirst() {
-                start(delivery, session: handle)
-            }
-            if !burst.isEmpty { retainedBursts[handle] = burst }
-            noteDurable(handle)
-        }
+        pumpRetained(handle)
         while sessions[handle].inflight.count < sessions[handle].window, let delivery = sessions[handle].queue.popFirst() {
             start(delivery, session: handle)
         }

@@ -16,8 +16,9 @@ extension Broker {
             if session.connection != nil && !session.queue.isEmpty && session.inflight.count < session.window {
                 problems.append("\(session.clientID): queue waits while the window has room")
             }
-            if session.connection != nil && retainedBursts[handle] != nil && session.inflight.count < session.window {
-                problems.append("\(session.clientID): retained burst waits while the window has room")
+            if session.connection != nil, let burst = retainedBursts[handle], let next = burst.queue.first,
+               next.qos == .atMostOnce ? burst.budget > 0 || !burst.awaitingDrain : session.inflight.count < session.window {
+                problems.append("\(session.clientID): retained burst waits while it may send")
             }
             let limit = configuration.maxQueuedMessages
             if limit > 0 && session.queue.count > limit {
@@ -27,7 +28,7 @@ extension Broker {
                 problems.append("\(session.clientID): \(session.outboundAliases.count) outbound aliases > limit")
             }
         }
-        for handle in retainedBursts.keys where sessions.slots[handle] == nil || retainedBursts[handle]?.isEmpty != false {
+        for handle in retainedBursts.keys where sessions.slots[handle] == nil || retainedBursts[handle]?.queue.isEmpty != false {
             problems.append("retained burst of session \(handle) outlives it or is empty")
         }
         for id in connections.keys {

@@ -83,15 +83,18 @@ extension Broker {
     }
 
     /// Retained messages matching the filter, with RETAIN=1 [v311 MQTT-3.3.1-6] [v311 MQTT-3.3.1-8]:
-    /// all of them, those at QoS 1/2 beyond the window held in `retainedBursts` until acks
-    /// make room (so, unlike mosquitto, `max_queued_messages` does not cut them).
+    /// all of them, through the session's `RetainedBurst` (so, unlike mosquitto,
+    /// `max_queued_messages` does not cut them).
     private func sendRetained(matching filter: TopicFilter, options: SubscriptionOptions, session handle: Int) {
+        var burst = retainedBursts.removeValue(forKey: handle) ?? RetainedBurst(budget: configuration.retainedBurstBytes)
         for message in retained.matching(topicLevels(filter.filter)) {
             if let expiry = message.expiry, expiry <= now { continue }
-            let delivery = Delivery(message: message, qos: min(message.qos, options.qos), retain: true,
-                                    subscriptionIdentifiers: options.identifier.map { [$0] } ?? [])
-            deliver(delivery, to: handle, retainedBurst: true)
+            if isReadDenied(message.topic, session: handle) { continue }
+            burst.queue.append(Delivery(message: message, qos: min(message.qos, options.qos), retain: true,
+                                        subscriptionIdentifiers: options.identifier.map { [$0] } ?? []))
         }
+        if !burst.queue.isEmpty { retainedBursts[handle] = burst }
+        pumpRetained(handle)
     }
 
     /// Literal comparison [MQTT-3.10.4-1]; UNSUBACK with the same id, always

@@ -70,11 +70,12 @@ public final class Broker {
         set { durableChangeCountStorage = newValue }
     }
     @exclusivity(unchecked) var durableChangeCountStorage = 0
-    /// The retained messages a subscription matched that wait for room in their session's
-    /// window, by session handle: the retained store is not a queue, so a burst is not cut
-    /// at `maxQueuedMessages` and does not fill the queue live messages are bounded by.
-    /// Held in memory only (references to the retained messages), sent before the queue.
-    @exclusivity(unchecked) var retainedBursts: [Int: DeliveryQueue] = [:]
+    /// The retained messages subscriptions matched that are not sent yet, by session handle
+    /// (`RetainedBurst`).
+    @exclusivity(unchecked) var retainedBursts: [Int: RetainedBurst] = [:]
+    /// Connections whose retained burst waits for their output to drain, since the transport
+    /// last took them (`takeDrainRequests`).
+    @exclusivity(unchecked) var drainRequests: [ConnectionID] = []
     /// Connections whose session queue reached `backlogHigh` since the transport last took
     /// them (`takeBacklogged`).
     @exclusivity(unchecked) var newlyBacklogged: [ConnectionID] = []
@@ -102,6 +103,7 @@ public final class Broker {
         case .passwordChecked(let id, let valid): passwordChecked(id, valid: valid)
         case .accessChanged(let realms): changeAccess(realms)
         case .tick: fireDueTimers()
+        case .outputDrained(let id): outputDrained(id)
         case .shutdown: shutdown()
         }
     }

@@ -33,6 +33,9 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// `max_keepalive`: the largest Keep Alive accepted; v5 clients asking for more (or 0)
     /// get Server Keep Alive. 3.1.1 clients above it are refused.
     public var maxKeepalive: UInt16 = 65535
+    /// Bytes of QoS 0 retained messages a subscription's burst sends before it waits for the
+    /// connection's output to drain (`BrokerEvent.outputDrained`).
+    public var retainedBurstBytes: Int = 256 * 1024
     /// `retain_available`.
     public var retainAvailable: Bool = true
     /// Receive Maximum the broker advertises to v5 clients (inbound QoS 1/2 window):

@@ -25,6 +25,10 @@ public enum BrokerEvent: Sendable {
     case accessChanged([AccessRealm])
     /// The timer the transport armed at `Broker.nextDeadline` fired.
     case tick
+    /// The connection's output has drained, as `Broker.takeDrainRequests` asked to hear: the
+    /// broker sends the next part of its retained burst (QoS 0 messages are paced this way,
+    /// those at QoS 1/2 by their acknowledgements).
+    case outputDrained(ConnectionID)
     /// SIGTERM / SIGINT: DISCONNECT every client (v5: 0x8B), then the transport closes them.
     case shutdown
 }

@@ -95,6 +95,7 @@ struct DeliveryQueue: Sendable {
 
     var count: Int { items.count - head }
     var isEmpty: Bool { head == items.count }
+    var first: Delivery? { head < items.count ? items[head] : nil }
 
     mutating func append(_ delivery: Delivery) {
         items.append(delivery)

@@ -66,6 +66,8 @@ struct Connection {
     var inputPaused = false
     /// Its session's queue filled (`Broker.takeBacklogged`) and has not drained since.
     var backlogged = false
+    /// The broker waits to hear that its output drained (`Broker.takeDrainRequests`).
+    var drainRequested = false
     var state = State.open
     /// Set from the decoded CONNECT, before the next packet of the same read is decoded.
     var version: ProtocolVersion?

@@ -23,6 +23,10 @@ struct Backpressure {
     var resumed: [ConnectionID] = []
     /// Connections the broker reported backlogged this batch (`Broker.takeBacklogged`).
     var backlogged: [ConnectionID] = []
+    /// Connections whose drain the broker asked to hear of this batch (`Broker.takeDrainRequests`),
+    /// and those whose output has drained since, to report with `.outputDrained`.
+    var drainRequests: [ConnectionID] = []
+    var drained: [ConnectionID] = []
     /// Queue overflows already logged, and when the last line was written (at most one a
     /// second: a slow subscriber can overflow at the publishers' rate).
     var reportedOverflows = 0

@@ -14,12 +14,14 @@ extension Server {
         batchBytes = 0
         repeat {
             if completeSync(now: now) { flushTouched(now: now) }
+            feedDrained(now: now)
             applyActions(now: now)
             noteBacklogs(now: now)
+            noteDrainRequests()
             feedImmediateAnswers(now: now)
             commitStore(now: now)
             if commit.syncWorker?.isRunning != true { flushTouched(now: now) }
-        } while !actions.isEmpty
+        } while !actions.isEmpty || !backpressure.drained.isEmpty
         rearmTimer(now: now)
     }
 

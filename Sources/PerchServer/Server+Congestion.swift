@@ -124,4 +124,38 @@ extension Server {
         }
         return earliest
     }
+
+    // MARK: Drains the broker waits for (its QoS 0 retained bursts)
+
+    /// Pending output at or below which a connection counts as drained for the broker.
+    var drainMark: Int { configuration.outputSoftLimit / 4 }
+
+    /// Marks the connections whose drain the broker asked to hear of; one with nothing to
+    /// flush and its output already low is drained now.
+    func noteDrainRequests() {
+        broker.takeDrainRequests(into: &backpressure.drainRequests)
+        for id in backpressure.drainRequests {
+            guard let index = connections.index(forKey: id) else { continue }
+            connections[position: index].drainRequested = true
+            if !connections[position: index].touched { noteIfDrained(id, at: index) }
+        }
+        backpressure.drainRequests.removeAll(keepingCapacity: true)
+    }
+
+    /// After a flush: a connection the broker waits for whose output is low is drained.
+    func noteIfDrained(_ id: ConnectionID, at index: Int) {
+        guard connections[position: index].drainRequested, connections[position: index].limitedOutput <= drainMark else { return }
+        connections[position: index].drainRequested = false
+        backpressure.drained.append(id)
+    }
+
+    /// Tells the broker of the drained connections (it sends the next part of their bursts).
+    func feedDrained(now: Timestamp) {
+        guard !backpressure.drained.isEmpty else { return }
+        let drained = backpressure.drained
+        backpressure.drained.removeAll(keepingCapacity: true)
+        for id in drained where connections.index(forKey: id) != nil {
+            handleTracked(.outputDrained(id), now: now)
+        }
+    }
 }

@@ -43,6 +43,7 @@ extension Server {
             guard rounds < 64, pumpDeferred(at: index) else { break }
         }
         updateCongestion(id, at: index, now: now)
+        noteIfDrained(id, at: index)
         if connections[position: index].state == .closing {
             guard connections[position: index].pendingWire > 0 || connections[position: index].deferred != nil else {
                 closeSocket(id, reason: nil, now: now)

@@ -35,11 +35,31 @@ public final class BrokerHarness {
         now = start
     }
 
+    /// Whether every connection's output counts as drained at once: each drain the broker
+    /// asks for (`takeDrainRequests`) is answered with `.outputDrained` after the event.
+    public var drainsAtOnce = true
+    /// Drains the broker asked for and `drainsAtOnce` did not answer.
+    public private(set) var drainRequests: [ConnectionID] = []
+
     /// Feeds one event at the current virtual time.
     public func handle(_ event: BrokerEvent) {
         var batch: [BrokerAction] = []
         broker.handle(event, now: now, into: &batch)
         record(batch)
+        broker.takeDrainRequests(into: &drainRequests)
+        while drainsAtOnce, let id = drainRequests.popLast() {
+            batch.removeAll()
+            broker.handle(.outputDrained(id), now: now, into: &batch)
+            record(batch)
+            broker.takeDrainRequests(into: &drainRequests)
+        }
+    }
+
+    /// Answers the drains asked for so far (with `drainsAtOnce` off).
+    public func drainAll() {
+        let requested = drainRequests
+        drainRequests.removeAll()
+        for id in requested { handle(.outputDrained(id)) }
     }
 
     private func record(_ batch: [BrokerAction]) {

@@ -213,6 +213,33 @@ struct RetainedBurstTests {
         #expect(h.broker.statistics.queueOverflows == 0)
     }
 
+    @Test("[v311 MQTT-3.3.1-6] [v5 MQTT-3.3.1-9] at QoS 0 the burst goes out 256 KiB at a time, the next part when the transport reports the output drained: all 5,000 of 1 KB arrive")
+    func qos0BurstPacedByDrain() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        let payload = String(repeating: "x", count: 1000)
+        for i in 0..<5000 { h.publish(p, "r/\(i)", payload, retain: true) }
+        h.drainsAtOnce = false
+        let s = h.connected("s")
+        h.subscribe(s, "#")
+        var parts: [Int] = []
+        var topics = Set<String>()
+        while true {
+            let part = h.takePublishes(s)
+            parts.append(part.count)
+            topics.formUnion(part.map(\.topic))
+            guard !h.drainRequests.isEmpty else { break }
+            #expect(h.drainRequests == [s])
+            #expect(h.broker.invariantViolations().isEmpty)
+            h.drainAll()
+        }
+        #expect(topics.count == 5000)
+        #expect(parts.count == 20 && parts.dropLast().allSatisfy { (250...260).contains($0) }) // 256 KiB of about 1,020 bytes each
+        let live = h.connected("live")
+        h.publish(live, "r/1", "new")
+        #expect(h.takePublishes(s).map(\.payload) == [Array("new".utf8)])
+    }
+
     @Test("[v311 MQTT-3.1.2-6] a clean session that disconnects mid-burst drops the rest; the next subscription gets the whole set again")
     func burstEndsWithSession() {
         let h = broker(retained: 500)
