@@ -65,7 +65,7 @@ extension Broker {
     func outputDrained(_ id: ConnectionID) {
         guard let handle = connections[id]?.client?.session, retainedBursts[handle] != nil else { return }
         refillRetainedBudget(handle)
-        pumpRetained(handle)
+        pump(handle) // the burst's next part, and the queue once it is over
     }
 
     /// A full QoS 0 budget (after a drain, or for a new connection of the session).
@@ -148,6 +148,7 @@ extension Broker {
             }
         }
         pumpRetained(handle)
+        guard retainedBursts.isEmpty || retainedBursts[handle] == nil else { return } // live messages after the burst
         while sessions[handle].inflight.count < sessions[handle].window, let delivery = sessions[handle].queue.popFirst() {
             start(delivery, session: handle)
         }

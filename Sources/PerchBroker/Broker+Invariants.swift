@@ -13,7 +13,8 @@ extension Broker {
             if let id = session.connection, connections[id]?.client?.session != handle {
                 problems.append("\(session.clientID): connection \(id) does not point back")
             }
-            if session.connection != nil && !session.queue.isEmpty && session.inflight.count < session.window {
+            if session.connection != nil && !session.queue.isEmpty && session.inflight.count < session.window
+                && retainedBursts[handle] == nil {
                 problems.append("\(session.clientID): queue waits while the window has room")
             }
             if session.connection != nil, let burst = retainedBursts[handle], let next = burst.queue.first,

@@ -94,7 +94,7 @@ extension Broker {
                                         subscriptionIdentifiers: options.identifier.map { [$0] } ?? []))
         }
         if !burst.queue.isEmpty { retainedBursts[handle] = burst }
-        pumpRetained(handle)
+        pump(handle)
     }
 
     /// Literal comparison [MQTT-3.10.4-1]; UNSUBACK with the same id, always

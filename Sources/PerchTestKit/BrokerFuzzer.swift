@@ -25,7 +25,8 @@ extension SplitMix64: FuzzSource {}
 /// window, queue drained while there is room and bounded by `max_queued_messages`); no
 /// QoS 2 message delivered twice to a client except as a DUP redelivery. Besides typed
 /// events it feeds wire bytes (golden packets with bytes overwritten, or raw bytes)
-/// through each connection's `FrameDecoder`, as the transport does.
+/// through each connection's `FrameDecoder`, as the transport does, and reports the
+/// output drains the broker asked for (retained bursts at QoS 0 go out in small parts).
 public struct BrokerFuzzer<Source: FuzzSource> {
     public var random: Source
     public let h: BrokerHarness
@@ -50,7 +51,9 @@ public struct BrokerFuzzer<Source: FuzzSource> {
         config.maxInflightMessages = 3
         config.maxQueuedMessages = 5
         config.receiveMaximum = 4
+        config.retainedBurstBytes = 40 // a retained burst at QoS 0 goes out in parts
         h = BrokerHarness(configuration: config)
+        h.drainsAtOnce = false // drains come as events
         for (index, client) in clients.enumerated() { versions[client] = index % 2 == 0 ? .v5 : .v311 }
     }
 
@@ -85,7 +88,8 @@ public struct BrokerFuzzer<Source: FuzzSource> {
         case 73..<75: h.malformed(c, DecodeError(.malformedPacket, "fuzz"))
         case 75..<80: h.send(c, .pubrel(PubAck(packetID: PacketID(UInt16.random(in: 1...6, using: &random))!)))
         case 80..<84: connect(client) // takeover
-        case 84..<90: wire(c, version: versions[client]!)
+        case 84..<88: wire(c, version: versions[client]!)
+        case 88..<90: h.drainAll()
         default: h.advance(milliseconds: Int64.random(in: 0...20_000, using: &random))
         }
     }

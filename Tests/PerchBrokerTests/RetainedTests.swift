@@ -240,6 +240,23 @@ struct RetainedBurstTests {
         #expect(h.takePublishes(s).map(\.payload) == [Array("new".utf8)])
     }
 
+    @Test("[v311 MQTT-4.3.2-2] a live QoS 1 message that waited behind a QoS 0 burst goes out when the burst's last part does (found by the seeded fuzzer: it waited for ever)")
+    func liveAfterQoS0Burst() {
+        let h = BrokerHarness()
+        let p = h.connected("p")
+        for i in 0..<600 { h.publish(p, "r/\(i)", String(repeating: "x", count: 1000), retain: true) }
+        h.drainsAtOnce = false
+        let s = h.connected("s")
+        h.subscribe(s, "#", qos: .atLeastOnce)
+        h.publish(p, "live", "l", qos: .atLeastOnce, id: 1)
+        #expect(h.takePublishes(s).allSatisfy { $0.retain }) // the live one waits behind the burst
+        h.drainAll()
+        h.drainAll()
+        let rest = h.takePublishes(s)
+        #expect(rest.last?.topic == "live" && rest.last?.qos == .atLeastOnce)
+        #expect(h.drainRequests.isEmpty && h.broker.invariantViolations().isEmpty)
+    }
+
     @Test("[v311 MQTT-3.1.2-6] a clean session that disconnects mid-burst drops the rest; the next subscription gets the whole set again")
     func burstEndsWithSession() {
         let h = broker(retained: 500)
