@@ -46,7 +46,8 @@ extension ConnAck {
             guard let code = ConnectReturnCode311(rawValue: raw) else {
                 throw .protocolError("reserved CONNACK return code \(raw)")  // v3.1.1 Table 3.1
             }
-            self.init(sessionPresent: flags == 1, reason: ReasonCode(code))
+            // 3.1 has no Session Present: the byte is reserved, as the encoder writes it.
+            self.init(sessionPresent: flags == 1 && version != .v31, reason: ReasonCode(code))
             return
         }
         let reason = try reader.readReason(allowed: ReasonCode.connAckCodes, "CONNACK reason code")

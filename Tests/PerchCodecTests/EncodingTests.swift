@@ -43,11 +43,13 @@ struct EncodingTests {
         #expect(Self.bytes(connAck, .v311) == [0x20, 0x02, 0x00, mapping.1])
     }
 
-    @Test("[v5 interp] 3.1 CONNACK writes its reserved first byte as 0 (3.1 has no Session Present)")
-    func connAck31HasNoSessionPresent() {
+    @Test("[v5 interp] 3.1 CONNACK writes its reserved first byte as 0 and reads no Session Present from it (3.1 has none)")
+    func connAck31HasNoSessionPresent() throws {
         let connAck = Packet.connack(ConnAck(sessionPresent: true, reason: .success))
         #expect(Self.bytes(connAck, .v31) == [0x20, 0x02, 0x00, 0x00])
         #expect(Self.bytes(connAck, .v311) == [0x20, 0x02, 0x01, 0x00])
+        // Found by the packet-v311 fuzz harness: decoded as present, it encoded as absent.
+        #expect(try Self.decode([0x20, 0x02, 0x01, 0x00], .v31) == .connack(ConnAck(sessionPresent: false, reason: .success)))
     }
 
     @Test("[v311 MQTT-2.2.2-1] 3.1.1 drops properties and reason codes that do not exist on its wire")
