@@ -94,16 +94,12 @@ public final class BrokerHarness {
     /// Every packet the broker sends must encode at the size the codec states and decode
     /// back to itself for the connection's version (3.1.1 for a connection without CONNECT).
     private func checkWire(_ packet: Packet, version: ProtocolVersion) {
-        var bytes: [UInt8] = []
-        packet.encode(version: version, into: &bytes)
-        precondition(bytes.count == packet.encodedSize(version: version), "encodedSize differs for \(packet)")
-        var framer = FrameDecoder()
-        framer.append(bytes)
-        guard let frame = try? framer.next(), let decoded = try? Packet(frame: frame, version: version) else {
-            preconditionFailure("\(packet) does not decode for \(version)")
-        }
-        if version == .v5 || !packet.hasVersionSpecificFields {
-            precondition(decoded == packet, "\(packet) decodes as \(decoded) for \(version)")
+        switch packet.readBack(version: version) {
+        case .failure(let problem): preconditionFailure("\(problem)")
+        case .success(let decoded):
+            if version == .v5 || !packet.hasVersionSpecificFields {
+                precondition(decoded == packet, "\(packet) decodes as \(decoded) for \(version)")
+            }
         }
     }
     public func malformed(_ connection: ConnectionID, _ error: DecodeError) { handle(.malformed(connection, error)) }

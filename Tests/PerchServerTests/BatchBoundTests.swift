@@ -13,11 +13,12 @@ import Testing
 /// not by RSS), and everything in the burst is still delivered, in order.
 @Suite("End to end: bounded batches")
 struct BatchBoundTests {
-    /// A QoS 0 subscriber on `filter` and a publisher, both 3.1.1.
-    func clients(_ test: TestServer, filter: String, receiveBufferSize: Int32? = nil) throws -> (RawClient, RawClient) {
+    /// A subscriber on `filter` at `qos` and a publisher, both 3.1.1.
+    func clients(_ test: TestServer, filter: String, qos: QoS = .atMostOnce,
+                 receiveBufferSize: Int32? = nil) throws -> (RawClient, RawClient) {
         let subscriber = try RawClient(port: test.port, receiveBufferSize: receiveBufferSize)
         try subscriber.connect(version: .v311, clientID: "sink")
-        try subscriber.subscribe(filter, qos: .atMostOnce)
+        try subscriber.subscribe(filter, qos: qos)
         let publisher = try RawClient(port: test.port)
         try publisher.connect(version: .v311, clientID: "flood")
         return (subscriber, publisher)
@@ -119,11 +120,7 @@ extension BatchBoundTests {
             $0.congestionPause = 10_000 // the reader below always drains long before this
         }
         defer { test.stop() }
-        let subscriber = try RawClient(port: test.port)
-        try subscriber.connect(version: .v311, clientID: "slow-sink")
-        try subscriber.subscribe("flood", qos: .atLeastOnce)
-        let publisher = try RawClient(port: test.port)
-        try publisher.connect(version: .v311, clientID: "flood")
+        let (subscriber, publisher) = try clients(test, filter: "flood", qos: .atLeastOnce)
         let count = 5000
         var bytes: [UInt8] = []
         for i in 0..<count {
@@ -156,11 +153,8 @@ extension BatchBoundTests {
             $0.connectionMessages = false
         }
         defer { test.stop() }
-        let stalled = try RawClient(port: test.port)
-        try stalled.connect(version: .v311, clientID: "stalled")
-        try stalled.subscribe("stall", qos: .atLeastOnce)
-        let publisher = try RawClient(port: test.port)
-        try publisher.connect(version: .v311, clientID: "pub")
+        let (stalled, publisher) = try clients(test, filter: "stall", qos: .atLeastOnce)
+        defer { stalled.close() } // it never reads
         for id in UInt16(1)...300 {
             try publisher.publish("stall", [UInt8(truncatingIfNeeded: id)], qos: .atLeastOnce, packetID: id)
         }

@@ -94,15 +94,15 @@ struct ConfigFileTLSTests {
         let write = fopen(other, "w")
         fputs("only-here:0a0b\n", write)
         fclose(write)
-        let perListener = try ConfigFile.parse("""
-            per_listener_settings true
+        let listeners = """
             listener 8885 127.0.0.1
             psk_hint a
             psk_file \(pki.pskFile)
             listener 8886 127.0.0.1
             psk_hint b
             psk_file \(other)
-            """, file: "tls.conf")
+            """
+        let perListener = try ConfigFile.parse("per_listener_settings true\n" + listeners, file: "tls.conf")
         #expect(perListener.listeners[0].tls?.pskKeys["device-psk"]?.count == 16)
         #expect(perListener.listeners[1].tls?.pskKeys == ["only-here": [0x0A, 0x0B]])
         #expect(perListener.listeners.map(\.pskFile) == [pki.pskFile, other])
@@ -110,14 +110,7 @@ struct ConfigFileTLSTests {
             try ConfigFile.parse("per_listener_settings true\nlistener 8885 127.0.0.1\npsk_hint a\npsk_file \(other)\nlistener 8886 127.0.0.1\npsk_hint b\n", file: "tls.conf")
         }
         #expect(missing?.line == 6 && missing?.message == "needs a psk_file with the identities and keys")
-        let global = try ConfigFile.parse("""
-            listener 8885 127.0.0.1
-            psk_hint a
-            psk_file \(pki.pskFile)
-            listener 8886 127.0.0.1
-            psk_hint b
-            psk_file \(other)
-            """, file: "tls.conf")
+        let global = try ConfigFile.parse(listeners, file: "tls.conf")
         #expect(global.listeners.map { $0.tls?.pskKeys } == [["only-here": [0x0A, 0x0B]], ["only-here": [0x0A, 0x0B]]])
         #expect(global.pskFile == other && global.listeners.allSatisfy { $0.pskFile == nil })
     }
