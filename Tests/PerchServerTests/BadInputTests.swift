@@ -7,6 +7,16 @@ import Testing
 /// the others.
 @Suite("End to end: bad input and back-pressure")
 struct BadInputTests {
+    /// A QoS 1 subscriber of `big` with a 4 KiB receive buffer that never reads, and a publisher.
+    func stalledSubscriber(_ test: TestServer) throws -> (RawClient, RawClient) {
+        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
+        try stalled.connect(version: .v311, clientID: "stalled")
+        try stalled.subscribe("big", qos: .atLeastOnce)
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "pub")
+        return (stalled, publisher)
+    }
+
     /// A subscriber on `topic` and a publisher, both connected with `version`.
     func pair(_ test: TestServer, _ version: ProtocolVersion, topic: String) throws -> (RawClient, RawClient) {
         let subscriber = try RawClient(port: test.port)
@@ -128,11 +138,7 @@ extension BadInputTests {
             $0.broker.maxInflightMessages = 100
         }
         defer { test.stop() }
-        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
-        try stalled.connect(version: .v311, clientID: "stalled")
-        try stalled.subscribe("big", qos: .atLeastOnce)
-        let publisher = try RawClient(port: test.port)
-        try publisher.connect(version: .v311, clientID: "pub")
+        let (stalled, publisher) = try stalledSubscriber(test)
         let payload = [UInt8](repeating: 0xAB, count: 60 * 1024)
         // 100 QoS 1 messages of 60 KiB (encoded whole, below the streaming size) fit the
         // in-flight window, but not the socket buffers and the hard limit.
@@ -152,11 +158,7 @@ extension BadInputTests {
             $0.outputHardLimit = 128 * 1024
         }
         defer { test.stop() }
-        let stalled = try RawClient(port: test.port, receiveBufferSize: 4096)
-        try stalled.connect(version: .v311, clientID: "stalled")
-        try stalled.subscribe("big", qos: .atLeastOnce)
-        let publisher = try RawClient(port: test.port)
-        try publisher.connect(version: .v311, clientID: "pub")
+        let (stalled, publisher) = try stalledSubscriber(test)
         let payload = [UInt8](repeating: 0xAB, count: 256 * 1024)
         for id in UInt16(1)...20 {
             try publisher.publish("big", payload, qos: .atLeastOnce, packetID: id)
