@@ -96,7 +96,7 @@ enum FuzzHarness: String, CaseIterable {
             case (.success(let packet?), .success(let other?)):
                 precondition(packet == other, "in place \(packet) != via frame \(other)")
                 if case .connect(let connect) = packet, current == nil { current = connect.version }
-                roundTrip(packet, version: current ?? version)
+                roundTrip(packet, version: current ?? .v311) // as it was decoded: before a CONNECT, as 3.1.1
                 if current == nil { current = version }
             default: preconditionFailure("in place \(direct) but via frame \(viaFrame)")
             }
