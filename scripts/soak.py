@@ -130,8 +130,8 @@ def pause(rng, low=0.0, high=0.05):
     time.sleep(rng.uniform(low, high))
 
 
-def worker(name, body):
-    rng = random.Random(hash(name) ^ os.getpid())
+def worker(name, number, body):
+    rng = random.Random(f"{name}-{number}-{os.getpid()}")
     while time.monotonic() < DEADLINE:
         try:
             body(rng)
@@ -151,7 +151,7 @@ MALFORMED = [
     bytes([0x82, 0x05, 0x00, 0x01, 0x00, 0x01, 0x61]),       # SUBSCRIBE without options byte
     bytes([0x80, 0x02, 0x00, 0x01]),                         # SUBSCRIBE with reserved flags 0
     publish_packet(b"a/\xed\xb3\xbf", b"x"),                 # a UTF-16 surrogate in the topic
-    bytes([0x36, 0x05]) + utf8("a") + b"\x00",               # QoS 3
+    bytes([0x36, 0x05]) + utf8("a") + b"\x00\x01",           # QoS 3
     publish_packet("a/+/b", b"wildcard in a topic name"),
     connect_packet("again", version=9),                      # a second CONNECT, unknown version
     bytes([0xF0, 0x00]),                                     # AUTH on 3.1.1
@@ -254,8 +254,8 @@ def proc(path):
 def main():
     hostile = {"garbage": garbage, "malformed": malformed, "halfopen": halfopen, "oversize": oversize,
                "takeover": takeover, "subscribe": subscribe, "abandoned": abandoned}
-    threads = [threading.Thread(target=worker, args=(name, body), daemon=True)
-               for name, body in hostile.items() for _ in range(8 if name == "halfopen" else 2)]
+    threads = [threading.Thread(target=worker, args=(name, number, body), daemon=True)
+               for name, body in hostile.items() for number in range(8 if name == "halfopen" else 2)]
     threads.append(threading.Thread(target=control, daemon=True))
     for t in threads:
         t.start()
@@ -276,7 +276,7 @@ def main():
             failures = list(stats["failures"])
         print(f"{time.monotonic() - interval_start:5.0f} {rss:7.1f} {fds:5d} {conns:7d} {served:7d} {worst * 1000:9.1f}",
               flush=True)
-        if served == served_before:
+        if served == served_before and time.monotonic() < DEADLINE:  # the control loop ends at DEADLINE
             print("soak: no control round trip served in this interval", flush=True)
             failed = True
         served_before = served

@@ -3,9 +3,10 @@ import PerchCodec
 /// Outbound flows: in-flight windows, queues, redelivery, and the acks that advance them.
 ///
 ///     deliver ─▶ QoS 0: send now (online) or drop
-///             └▶ QoS 1/2: window has room and online? ─ yes ▶ new packet id, send, in flight
-///                                                   └─ no  ▶ bounded queue (or drop)
-///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump the queue
+///             └▶ QoS 1/2: room, online, no burst? ─ yes ▶ new packet id, send, in flight
+///                                                 └─ no  ▶ bounded queue (or drop)
+///     SUBSCRIBE ─▶ retained burst ─▶ pumpRetained (QoS 1/2 by the window, QoS 0 by drains)
+///     PUBACK / PUBCOMP / failed PUBREC ─▶ free the id ─▶ pump: the burst, then the queue
 extension Broker {
     func deliver(_ delivery: Delivery, to handle: Int) {
         if isReadDenied(delivery.message.topic, session: handle) { return }

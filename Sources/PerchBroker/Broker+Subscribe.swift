@@ -88,6 +88,11 @@ extension Broker {
     private func sendRetained(matching filter: TopicFilter, options: SubscriptionOptions, session handle: Int) {
         var burst = retainedBursts.removeValue(forKey: handle) ?? RetainedBurst(budget: configuration.retainedBurstBytes)
         for message in retained.matching(topicLevels(filter.filter)) {
+            // Bounded by the store: SUBSCRIBEs repeated before the burst is out add no more.
+            guard burst.queue.count < retained.count else {
+                statisticsStorage.droppedMessages += 1
+                continue
+            }
             if let expiry = message.expiry, expiry <= now { continue }
             if isReadDenied(message.topic, session: handle) { continue }
             burst.queue.append(Delivery(message: message, qos: min(message.qos, options.qos), retain: true,

@@ -85,9 +85,10 @@ struct InflightWindow: Sendable {
     }
 }
 
-/// The bounded FIFO of QoS 1/2 deliveries waiting for a session: while it is offline
-/// (MQTT-3.1.2-5) or its in-flight window is full. Bounded by `maxQueuedMessages` and
-/// `maxQueuedBytes` (payload bytes); the caller drops and counts what does not fit.
+/// A FIFO of deliveries waiting for a session. As the session's queue it holds QoS 1/2
+/// deliveries while the session is offline (MQTT-3.1.2-5) or its in-flight window is full,
+/// bounded by `maxQueuedMessages` and `maxQueuedBytes` (payload bytes; the caller drops and
+/// counts what does not fit); as a `RetainedBurst`'s, the retained messages not sent yet.
 struct DeliveryQueue: Sendable {
     private(set) var items: [Delivery] = []
     private(set) var head = 0

@@ -32,7 +32,6 @@ public struct ConfigFile {
     var redirectLine = 0
     /// The `listener` sections so far (ConfigFile+Listeners).
     var sections: [Section] = []
-    /// `psk_file` and the line that named it; read when the file ends.
 
     init(file: String) {
         self.file = file

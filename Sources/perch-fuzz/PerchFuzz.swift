@@ -85,12 +85,19 @@ func fuzzerInitialize(
 ) -> CInt {
     guard let vector = argv.pointee else { usage() }
     let arguments = (0..<Int(argc.pointee)).map { String(cString: vector[$0]!) }
+    // Processes libFuzzer starts itself (-fork, -merge) get argv without the harness name.
+    if let name = getenv("PERCH_FUZZ_HARNESS").map({ String(cString: $0) }), let harness = FuzzHarness(rawValue: name),
+       arguments.count < 2 || FuzzHarness(rawValue: arguments[1]) == nil && arguments[1] != "seed" {
+        selected = harness
+        return 0
+    }
     switch Command(arguments) {
     case .seed(let harness, let directory):
         writeSeeds(harness, to: directory)
         exit(0)
     case .run(let harness, _):
         selected = harness
+        setenv("PERCH_FUZZ_HARNESS", harness.rawValue, 1)
         for index in 1..<Int(argc.pointee) { vector[index] = vector[index + 1] }
         argc.pointee -= 1
     }

@@ -257,6 +257,16 @@ struct RetainedBurstTests {
         #expect(h.drainRequests.isEmpty && h.broker.invariantViolations().isEmpty)
     }
 
+    @Test("[v311 MQTT-3.3.1-6] a burst is bounded by the retained store: the same SUBSCRIBE repeated 50 times by a client that acknowledges nothing holds at most 100 of 100 retained messages, the rest dropped and counted")
+    func burstBounded() {
+        let h = broker(retained: 100)
+        let s = h.connected("s")
+        for _ in 0..<50 { h.subscribe(s, "#", qos: .atLeastOnce) }
+        let received = drain(h, s)
+        #expect(received.count == 120) // 20 in flight at the first SUBSCRIBE, then at most 100 waiting
+        #expect(h.broker.statistics.droppedMessages >= 49 * 100 - 20)
+    }
+
     @Test("[v311 MQTT-3.1.2-6] a clean session that disconnects mid-burst drops the rest; the next subscription gets the whole set again")
     func burstEndsWithSession() {
         let h = broker(retained: 500)
