@@ -37,11 +37,17 @@ extension Broker {
 
     /// Sends what the session's retained burst may send now: QoS 1/2 while the window has
     /// room, QoS 0 within the byte budget (then it asks for `.outputDrained`), in order.
+    /// A message replaced or cleared since the SUBSCRIBE is skipped (the subscriber got its
+    /// successor live), and so is one the session may no longer read (an ACL reload).
     func pumpRetained(_ handle: Int) {
         guard !retainedBursts.isEmpty, let connection = sessions[handle].connection,
               var burst = retainedBursts.removeValue(forKey: handle) else { return }
         var started = false
         while let next = burst.queue.first {
+            if retained.current(next.message.topic.string) !== next.message || isReadDenied(next.message.topic, session: handle) {
+                _ = burst.queue.popFirst()
+                continue
+            }
             if next.qos == .atMostOnce {
                 guard burst.budget > 0 else {
                     if !burst.awaitingDrain { drainRequests.append(connection) }

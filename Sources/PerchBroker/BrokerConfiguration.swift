@@ -34,7 +34,8 @@ public struct BrokerConfiguration: Sendable, Hashable {
     /// get Server Keep Alive. 3.1.1 clients above it are refused.
     public var maxKeepalive: UInt16 = 65535
     /// Bytes of QoS 0 retained messages a subscription's burst sends before it waits for the
-    /// connection's output to drain (`BrokerEvent.outputDrained`).
+    /// connection's output to drain (`BrokerEvent.outputDrained`); the server lowers it to a
+    /// quarter of its output soft limit, so that a part never meets the limit's QoS 0 drop.
     public var retainedBurstBytes: Int = 256 * 1024
     /// `retain_available`.
     public var retainAvailable: Bool = true

@@ -7,7 +7,10 @@
 /// retained messages when it subscribes again), and go out before the queue: those at QoS 1/2
 /// as acknowledgements free the window, those at QoS 0 `budget` bytes at a time, the next
 /// part when the transport reports the connection's output drained, so that a burst never
-/// meets the output limit that drops QoS 0 for a slow reader.
+/// meets the output limit that drops QoS 0 for a slow reader. A message replaced, cleared or
+/// no longer readable by the time its turn comes is skipped (`pumpRetained`). Live QoS 0
+/// messages are not held behind a burst: one may arrive before an older retained message of
+/// another topic, which carries RETAIN=1 [MQTT-3.3.1-8] and so reads as the older value.
 struct RetainedBurst: Sendable {
     var queue = DeliveryQueue()
     /// Bytes of QoS 0 PUBLISH it may still send before it waits for a drain.

@@ -29,6 +29,11 @@ struct RetainedIndex: Sendable {
         return true
     }
 
+    /// The retained message of `topic` now, if any.
+    func current(_ topic: String) -> Message? {
+        trie.node(at: topicLevels(topic)).flatMap { trie[$0].message }
+    }
+
     /// Every retained message whose topic matches the filter `levels`.
     func matching(_ levels: [String]) -> [Message] {
         var found: [Message] = []

@@ -27,6 +27,8 @@ struct Backpressure {
     /// and those whose output has drained since, to report with `.outputDrained`.
     var drainRequests: [ConnectionID] = []
     var drained: [ConnectionID] = []
+    /// Whether a batch for the drained connections a batch left over is queued.
+    var feedScheduled = false
     /// Queue overflows already logged, and when the last line was written (at most one a
     /// second: a slow subscriber can overflow at the publishers' rate).
     var reportedOverflows = 0

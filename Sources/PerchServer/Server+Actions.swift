@@ -12,16 +12,21 @@ extension Server {
     /// read in between were decoded and routed while the disk worked.
     func finishBatch(now: Timestamp) {
         batchBytes = 0
+        var drainRounds = 0
         repeat {
             if completeSync(now: now) { flushTouched(now: now) }
-            feedDrained(now: now)
+            if drainRounds < Self.drainRoundsPerBatch, !backpressure.drained.isEmpty {
+                drainRounds += 1
+                feedDrained(now: now)
+            }
             applyActions(now: now)
             noteBacklogs(now: now)
             noteDrainRequests()
             feedImmediateAnswers(now: now)
             commitStore(now: now)
             if commit.syncWorker?.isRunning != true { flushTouched(now: now) }
-        } while !actions.isEmpty || !backpressure.drained.isEmpty
+        } while !actions.isEmpty || !backpressure.drained.isEmpty && drainRounds < Self.drainRoundsPerBatch
+        if !backpressure.drained.isEmpty { feedDrainedLater() }
         rearmTimer(now: now)
     }
 

@@ -149,6 +149,23 @@ extension Server {
         backpressure.drained.append(id)
     }
 
+    /// Rounds of drained connections one batch feeds (each round sends every drained
+    /// connection one part of its burst, `retainedBurstBytes`): a reader fast enough to take
+    /// a whole burst at once gets it over several batches, with the others served between.
+    static let drainRoundsPerBatch = 4
+
+    /// The drained connections a batch left over get their next parts in a batch of their
+    /// own, queued behind the readiness events already waiting.
+    func feedDrainedLater() {
+        guard !backpressure.feedScheduled else { return }
+        backpressure.feedScheduled = true
+        queue.async { [self] in
+            backpressure.feedScheduled = false
+            guard !isShuttingDown, !backpressure.drained.isEmpty else { return }
+            finishBatch(now: MonotonicClock.now())
+        }
+    }
+
     /// Tells the broker of the drained connections (it sends the next part of their bursts).
     func feedDrained(now: Timestamp) {
         guard !backpressure.drained.isEmpty else { return }

@@ -278,4 +278,38 @@ struct RetainedBurstTests {
         h.subscribe(again, "#", qos: .atLeastOnce)
         #expect(drain(h, again).count == 500)
     }
+
+    @Test("[v311 MQTT-3.3.1-5] [v311 MQTT-3.3.1-10] a retained message replaced or cleared while the burst waits is not sent stale: the subscriber gets the new value live, once, and nothing for the cleared topic")
+    func burstSkipsReplaced() {
+        let h = broker(retained: 100)
+        let s = h.connected("s")
+        h.subscribe(s, "#", qos: .atLeastOnce)
+        var received = h.takePublishes(s) // the first 20 (the window)
+        #expect(received.count == 20)
+        let p = h.connected("p2")
+        h.publish(p, "r/50", "new", retain: true)
+        h.publish(p, "r/60", "", retain: true) // clears it [v311 MQTT-3.3.1-10]
+        for publish in received { h.send(s, .puback(PubAck(packetID: publish.packetID!))) }
+        received += drain(h, s)
+        #expect(received.filter { $0.topic == "r/50" }.map { [UInt8]($0.payload) } == [Array("new".utf8)])
+        #expect(received.filter { $0.topic == "r/60" }.map { [UInt8]($0.payload) } == [[]]) // the live clear only
+        #expect(received.filter(\.retain).count == 98)
+        #expect(h.broker.invariantViolations().isEmpty)
+    }
+
+    @Test("[v311 MQTT-3.3.1-6] new ACL rules reach a burst that waits: messages the session may no longer read are not sent")
+    func burstRespectsNewACL() {
+        let h = broker(retained: 100)
+        let s = h.connected("s")
+        h.subscribe(s, "#", qos: .atLeastOnce)
+        var received = h.takePublishes(s)
+        let waiting = (0..<100).map { "r/\($0)" }.filter { topic in !received.contains { $0.topic == topic } }
+        #expect(received.count == 20 && waiting.count == 80)
+        let acl = AccessControlList(anonymous: [.init(.read, waiting[3]), .init(.read, waiting[70])], users: [:], patterns: [])
+        h.handle(.accessChanged([AccessRealm(allowAnonymous: true, checksPasswords: false, acl: acl)]))
+        for publish in received { h.send(s, .puback(PubAck(packetID: publish.packetID!))) }
+        received = drain(h, s)
+        #expect(Set(received.map(\.topic)) == [waiting[3], waiting[70]])
+        #expect(h.broker.statistics.deniedDeliveries == 78)
+    }
 }

@@ -212,4 +212,27 @@ extension BatchBoundTests {
         #expect(test.server.brokerStatisticsForTesting().queueOverflows == 0)
         #expect(test.server.brokerStatisticsForTesting().droppedMessages == 0)
     }
+
+    @Test("[v311 MQTT-3.3.1-6] a QoS 0 retained burst's parts follow the output soft limit (16 KiB here): 2,000 retained messages of 1,000 bytes all arrive, none dropped as for a slow reader")
+    func retainedBurstWithinSoftLimit() throws {
+        let test = try TestServer { $0.outputSoftLimit = 16 * 1024 }
+        defer { test.stop() }
+        let count = 2000
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "retainer")
+        let payload = [UInt8](repeating: 0x78, count: 1000)
+        for i in 0..<count {
+            try publisher.send(.publish(Publish(qos: .atLeastOnce, retain: true, topic: "r/\(i)", packetID: PacketID(1), payload: payload)))
+            _ = try publisher.receive(timeout: 10, until: { if case .puback = $0 { true } else { false } })
+        }
+        let subscriber = try RawClient(port: test.port)
+        try subscriber.connect(version: .v311, clientID: "everything")
+        try subscriber.subscribe("#", qos: .atMostOnce)
+        var topics = Set<String>()
+        while topics.count < count, let publish = try? subscriber.receivePublish(timeout: 10), publish.retain {
+            topics.insert(publish.topic)
+        }
+        #expect(topics.count == count)
+        #expect(test.server.droppedPublishesForTesting() == 0)
+    }
 }

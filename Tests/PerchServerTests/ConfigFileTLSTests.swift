@@ -88,7 +88,7 @@ struct ConfigFileTLSTests {
         }
     }
 
-    @Test("per_listener_settings true: each listener's psk_file gives its keys; false: the last psk_file serves every PSK listener")
+    @Test("per_listener_settings true: each listener's psk_file gives its keys (one before the first listener is an error); false: the last psk_file serves every PSK listener")
     func perListenerPSK() throws {
         let other = pki.directory + "/psk-other.txt"
         let write = fopen(other, "w")
@@ -110,6 +110,10 @@ struct ConfigFileTLSTests {
             try ConfigFile.parse("per_listener_settings true\nlistener 8885 127.0.0.1\npsk_hint a\npsk_file \(other)\nlistener 8886 127.0.0.1\npsk_hint b\n", file: "tls.conf")
         }
         #expect(missing?.line == 6 && missing?.message == "needs a psk_file with the identities and keys")
+        let early = #expect(throws: ConfigError.self) {
+            try ConfigFile.parse("per_listener_settings true\npsk_file \(other)\n" + listeners, file: "tls.conf")
+        }
+        #expect(early?.line == 2 && early?.message == "with per_listener_settings true (line 1) access options must follow a listener line")
         let global = try ConfigFile.parse(listeners, file: "tls.conf")
         #expect(global.listeners.map { $0.tls?.pskKeys } == [["only-here": [0x0A, 0x0B]], ["only-here": [0x0A, 0x0B]]])
         #expect(global.pskFile == other && global.listeners.allSatisfy { $0.pskFile == nil })
