@@ -10,7 +10,7 @@
 /// meets the output limit that drops QoS 0 for a slow reader. A message replaced, cleared or
 /// no longer readable by the time its turn comes is skipped (`pumpRetained`). Live QoS 0
 /// messages are not held behind a burst: one may arrive before an older retained message of
-/// another topic, which carries RETAIN=1 [MQTT-3.3.1-8] and so reads as the older value.
+/// another topic, which carries RETAIN=1 [v311 MQTT-3.3.1-8] and so reads as the older value.
 struct RetainedBurst: Sendable {
     var queue = DeliveryQueue()
     /// Bytes of QoS 0 PUBLISH it may still send before it waits for a drain.
