@@ -94,7 +94,7 @@ extension Broker {
                 continue
             }
             if let expiry = message.expiry, expiry <= now { continue }
-            if isReadDenied(message.topic, session: handle) { continue }
+            // Read access is checked as each one goes out (`pumpRetained`), with the rules then.
             burst.queue.append(Delivery(message: message, qos: min(message.qos, options.qos), retain: true,
                                         subscriptionIdentifiers: options.identifier.map { [$0] } ?? []))
         }

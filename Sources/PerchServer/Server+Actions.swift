@@ -25,7 +25,7 @@ extension Server {
             feedImmediateAnswers(now: now)
             commitStore(now: now)
             if commit.syncWorker?.isRunning != true { flushTouched(now: now) }
-        } while !actions.isEmpty || !backpressure.drained.isEmpty && drainRounds < Self.drainRoundsPerBatch
+        } while !actions.isEmpty || (!backpressure.drained.isEmpty && drainRounds < Self.drainRoundsPerBatch)
         if !backpressure.drained.isEmpty { feedDrainedLater() }
         rearmTimer(now: now)
     }

@@ -117,8 +117,8 @@ public final class Server: @unchecked Sendable {
                 passwordAuthenticator: (any PasswordAuthenticator)? = nil) throws(ServerError) {
         guard !configuration.listeners.isEmpty else { throw ServerError("no listener configured") }
         var configuration = configuration
-        // A part of a QoS 0 retained burst starts at or below the drain mark (a quarter of
-        // the soft limit) and adds at most this much: it never meets the soft limit's drop.
+        // A part of a QoS 0 retained burst after a drain starts at or below the drain mark (a
+        // quarter of the soft limit) and adds at most this much: it never meets the soft limit's drop.
         configuration.broker.retainedBurstBytes = min(configuration.broker.retainedBurstBytes, configuration.outputSoftLimit / 4)
         self.configuration = configuration
         self.store = store
