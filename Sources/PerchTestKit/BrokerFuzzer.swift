@@ -23,7 +23,8 @@ extension SplitMix64: FuzzSource {}
 /// virtual clock, checking after every step: no crash; no packet after close and every
 /// packet valid on the wire (the harness traps); internal invariants (in-flight within the
 /// window, queue drained while there is room and bounded by `max_queued_messages`); no
-/// QoS 2 message delivered twice to a client except as a DUP redelivery. Besides typed
+/// QoS 2 message delivered to a client more often than it has subscriptions that each get
+/// a copy, except as a DUP redelivery. Besides typed
 /// events it feeds wire bytes (golden packets with bytes overwritten, or raw bytes)
 /// through each connection's `FrameDecoder`, as the transport does, and reports the
 /// output drains the broker asked for (retained bursts at QoS 0 go out in small parts).
@@ -34,8 +35,13 @@ public struct BrokerFuzzer<Source: FuzzSource> {
     var framers: [ConnectionID: FrameDecoder] = [:]
     var versions: [String: ProtocolVersion] = [:]
     var counter = 0
-    /// The distinct QoS 2 payloads each client received (first deliveries).
-    public private(set) var seenQoS2: [String: Set<[UInt8]>] = [:]
+    /// How often each client received each QoS 2 payload (first deliveries).
+    public private(set) var seenQoS2: [String: [[UInt8]: Int]] = [:]
+    /// The subscriptions of each client that get a copy of a message each, ever held: the
+    /// share groups by name and "" for all its non-shared ones (those overlapping give one
+    /// copy between them). Typed events keep a share-group member ("s…") to "g1" and the
+    /// others to "", but a SUBSCRIBE on the wire can add any.
+    var copyKeys: [String: Set<String>] = [:]
     /// Broken rules found so far; empty while all hold.
     public private(set) var problems: [String] = []
     /// Acks each client owes the broker, from what it received (sent in random order).
@@ -54,7 +60,10 @@ public struct BrokerFuzzer<Source: FuzzSource> {
         config.retainedBurstBytes = 40 // a retained burst at QoS 0 goes out in parts
         h = BrokerHarness(configuration: config)
         h.drainsAtOnce = false // drains come as events
-        for (index, client) in clients.enumerated() { versions[client] = index % 2 == 0 ? .v5 : .v311 }
+        for (index, client) in clients.enumerated() {
+            versions[client] = index % 2 == 0 ? .v5 : .v311
+            copyKeys[client] = [client.hasPrefix("s") ? "g1" : ""]
+        }
     }
 
     mutating func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
@@ -63,6 +72,15 @@ public struct BrokerFuzzer<Source: FuzzSource> {
     public mutating func step() {
         event()
         check()
+    }
+
+    /// Steps until the source runs out, a rule breaks or `maxSteps` have run.
+    public mutating func run(maxSteps: Int = 4096) {
+        var steps = 0
+        while !random.isExhausted, problems.isEmpty, steps < maxSteps {
+            step()
+            steps += 1
+        }
     }
 
     mutating func event() {
@@ -88,7 +106,7 @@ public struct BrokerFuzzer<Source: FuzzSource> {
         case 73..<75: h.malformed(c, DecodeError(.malformedPacket, "fuzz"))
         case 75..<80: h.send(c, .pubrel(PubAck(packetID: PacketID(UInt16.random(in: 1...6, using: &random))!)))
         case 80..<84: connect(client) // takeover
-        case 84..<88: wire(c, version: versions[client]!)
+        case 84..<88: wire(c, client: client)
         case 88..<90: h.drainAll()
         default: h.advance(milliseconds: Int64.random(in: 0...20_000, using: &random))
         }
@@ -120,7 +138,8 @@ public struct BrokerFuzzer<Source: FuzzSource> {
 
     /// Bytes on the connection's wire: a golden packet of its version with up to three
     /// bytes overwritten, or up to 32 raw bytes, decoded as the transport decodes them.
-    mutating func wire(_ c: ConnectionID, version: ProtocolVersion) {
+    mutating func wire(_ c: ConnectionID, client: String) {
+        let version = versions[client]!
         var bytes: [UInt8]
         if Bool.random(using: &random) {
             let golden = GoldenPackets.all.filter { $0.version == version }
@@ -137,6 +156,11 @@ public struct BrokerFuzzer<Source: FuzzSource> {
         while !h.closed(c) {
             do {
                 guard let packet = try framer.nextPacket(version: version) else { return }
+                if case .subscribe(let subscribe) = packet {
+                    for case .valid(let subscription) in subscribe.entries {
+                        copyKeys[client, default: []].insert(subscription.filter.shareName ?? "")
+                    }
+                }
                 h.send(c, packet)
             } catch {
                 h.malformed(c, error)
@@ -176,9 +200,12 @@ public struct BrokerFuzzer<Source: FuzzSource> {
             guard let id = publish.packetID else { return }
             owed[client, default: []].append(publish.qos == .exactlyOnce ? .pubrec(PubAck(packetID: id)) : .puback(PubAck(packetID: id)))
             // Typed publishes carry "fuzz-m<counter>", each once; wire ones may repeat theirs.
-            if publish.qos == .exactlyOnce && !publish.dup && !publish.retain && publish.payload.starts(with: Self.marker),
-               !seenQoS2[client, default: []].insert(publish.payload).inserted {
-                problems.append("\(client) got QoS 2 \(String(decoding: publish.payload, as: UTF8.self)) twice")
+            if publish.qos == .exactlyOnce && !publish.dup && !publish.retain && publish.payload.starts(with: Self.marker) {
+                let copies = seenQoS2[client, default: [:]][publish.payload, default: 0] + 1
+                seenQoS2[client, default: [:]][publish.payload] = copies
+                if copies > copyKeys[client, default: []].count {
+                    problems.append("\(client) got QoS 2 \(String(decoding: publish.payload, as: UTF8.self)) \(copies) times")
+                }
             }
         case .pubrel(let ack): owed[client, default: []].append(.pubcomp(PubAck(packetID: ack.packetID)))
         case .pubrec(let ack): owed[client, default: []].append(.pubrel(PubAck(packetID: ack.packetID)))

@@ -41,6 +41,31 @@ struct SharedSubscriptionTests {
         #expect(publishes(h.take(a)).count == 1 && publishes(h.take(b)).count == 1)
     }
 
+    @Test("[v5 MQTT-3.3.4-5] [v5 interp] §4.8.2 one client in two groups and with a non-shared match gets three QoS 2 copies, the one past its receive maximum once the window has room")
+    func oneClientTwoGroups() {
+        let h = BrokerHarness()
+        let props = v5 { $0.sessionExpiryInterval = 100; $0.receiveMaximum = 2 }
+        let a = h.connected("a", version: .v5, cleanStart: false, properties: props)
+        subscribeShared(h, a, "g1", "t/#", qos: .exactlyOnce)
+        subscribeShared(h, a, "g2", "+", qos: .exactlyOnce, id: 2)
+        h.subscribe(a, "t", qos: .exactlyOnce, id: 3)
+        _ = h.take(a)
+        let p = h.connected("p")
+        h.publish(p, "t", "m", qos: .exactlyOnce, id: 1)
+        let now = publishes(h.take(a))
+        #expect(now.count == 2 && now.allSatisfy { !$0.dup && $0.payload == Array("m".utf8) })
+        h.drop(a)
+        let again = h.connect("a", version: .v5, cleanStart: false, properties: props)
+        let resumed = publishes(h.take(again))
+        #expect(resumed.count == 2 && resumed.allSatisfy(\.dup) && resumed.map(\.packetID) == now.map(\.packetID))
+        // The window is full until a PUBCOMP [v5 MQTT-3.3.4-9]; completing one lets the third out.
+        h.send(again, .pubrec(PubAck(packetID: resumed[0].packetID!)))
+        h.send(again, .pubcomp(PubAck(packetID: resumed[0].packetID!)))
+        let third = publishes(h.take(again))
+        #expect(third.count == 1 && third.first?.dup == false && third.first?.payload == Array("m".utf8))
+        #expect(third.first?.packetID.map { id in !now.contains { $0.packetID == id } } == true)
+    }
+
     @Test("[v5 MQTT-4.8.2-3] shared delivery uses the member's granted QoS; connected members first")
     func grantedQoSAndOnlineFirst() {
         let h = BrokerHarness()

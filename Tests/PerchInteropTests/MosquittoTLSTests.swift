@@ -32,16 +32,9 @@ struct MosquittoTLSTests {
         try perch { listener, pki in
             var tls = TLSConfiguration()
             tls.pskHint = "perch"
-            tls.pskKeys = [TestCertificates.pskIdentity: Self.hex(TestCertificates.pskKeyHex)]
+            tls.pskKeys = [TestCertificates.pskIdentity: hexBytes(TestCertificates.pskKeyHex)]
             listener.tls = tls
             listener.identity = .commonName
-        }
-    }
-
-    static func hex(_ text: String) -> [UInt8] {
-        stride(from: 0, to: text.count, by: 2).map { offset in
-            let start = text.index(text.startIndex, offsetBy: offset)
-            return UInt8(text[start..<text.index(start, offsetBy: 2)], radix: 16)!
         }
     }
 

@@ -159,7 +159,7 @@ struct TLSSessionTests {
     static func pskServer(_ pki: TestCertificates) -> TLSConfiguration {
         var server = TLSConfiguration()
         server.pskHint = "perch"
-        server.pskKeys = ["device-psk": hex(TestCertificates.pskKeyHex)]
+        server.pskKeys = ["device-psk": hexBytes(TestCertificates.pskKeyHex)]
         return server
     }
 
@@ -168,19 +168,8 @@ struct TLSSessionTests {
         client.role = .client(serverName: nil)
         client.verifyPeer = false
         client.pskIdentity = identity
-        client.pskKey = hex(key)
+        client.pskKey = hexBytes(key)
         return client
-    }
-
-    static func hex(_ text: String) -> [UInt8] {
-        var bytes: [UInt8] = []
-        var index = text.startIndex
-        while index < text.endIndex {
-            let next = text.index(index, offsetBy: 2)
-            bytes.append(UInt8(text[index..<next], radix: 16)!)
-            index = next
-        }
-        return bytes
     }
 
     @Test("TLS-PSK without certificates: the identity is known to the server afterwards")
