@@ -28,10 +28,13 @@ public final class ClientStreamStack {
     /// Wire bytes in, MQTT bytes appended to `up`, answers appended to `wire`.
     public func receive(_ bytes: UnsafeRawBufferPointer, up: inout [UInt8], wire: inout [UInt8]) -> StreamStatus {
         var plain: [UInt8] = []
+        var tlsStatus = StreamStatus.open
         if let tls {
             guard webSocket != nil else { return tls.receive(bytes, up: &up, down: &wire) }
-            let status = tls.receive(bytes, up: &plain, down: &wire)
-            guard status == .open else { return status }
+            // What came with TLS's goodbye (a refusing CONNACK and the close frame before
+            // close_notify) still goes up through the WebSocket layer.
+            tlsStatus = tls.receive(bytes, up: &plain, down: &wire)
+            guard !plain.isEmpty else { return tlsStatus }
         } else {
             guard webSocket != nil else {
                 up.append(contentsOf: bytes)
@@ -41,6 +44,7 @@ public final class ClientStreamStack {
         }
         var answer: [UInt8] = []
         let status = plain.withUnsafeBytes { webSocket!.receive($0, up: &up, down: &answer) }
+        guard tlsStatus == .open else { return tlsStatus }
         if !answer.isEmpty { down(answer, into: &wire) }
         return status
     }

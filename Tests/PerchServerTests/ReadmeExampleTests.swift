@@ -12,12 +12,16 @@ import Testing
 /// TLS contexts included, once its certificate paths point at the test PKI.
 @Suite("README examples")
 struct ReadmeExampleTests {
-    /// README.md at the package root (two levels above this file).
-    static var readme: String {
+    /// README.md at the package root.
+    static var readme: String { packageFile("README.md") }
+
+    /// A file of the package by its path from the root (two levels above this file); empty
+    /// when it cannot be read.
+    static func packageFile(_ path: String) -> String {
         let here = #filePath
         var root = Substring(here)
         for _ in 0..<3 { root = root[..<(root.lastIndex(of: "/") ?? root.startIndex)] }
-        let fd = open(String(root) + "/README.md", O_RDONLY)
+        let fd = open(String(root) + "/" + path, O_RDONLY)
         guard fd >= 0 else { return "" }
         defer { close(fd) }
         var bytes: [UInt8] = []
