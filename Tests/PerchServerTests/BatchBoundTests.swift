@@ -6,6 +6,7 @@ import Logging
 import PerchCodec
 import PerchServer
 import PerchTestKit
+import Synchronization
 import Testing
 
 /// The transport bounds the work of one wakeup: a burst never piles up more actions than
@@ -235,4 +236,47 @@ extension BatchBoundTests {
         #expect(topics.count == count)
         #expect(test.server.droppedPublishesForTesting() == 0)
     }
+
+    @Test("[v5 interp] a reader taking a burst of 50,000 retained QoS 0 messages as fast as it comes does not stall the loop: another client's round trip is answered before the burst ends")
+    func fastReaderBurstLetsOthersIn() throws {
+        let test = try TestServer()
+        defer { test.stop() }
+        let count = 50_000
+        let publisher = try RawClient(port: test.port)
+        try publisher.connect(version: .v311, clientID: "retainer")
+        var bytes: [UInt8] = []
+        for i in 0..<count {
+            Packet.publish(Publish(qos: .atMostOnce, retain: true, topic: "r/\(i)", payload: [UInt8](repeating: 0x61, count: 100))).encode(version: .v311, into: &bytes)
+        }
+        Packet.pingreq.encode(version: .v311, into: &bytes) // answered once all the PUBLISH before it are stored
+        let sent = DispatchSemaphore(value: 0)
+        sendInBackground(bytes, fd: publisher.fd, done: sent)
+        #expect(try publisher.receive(timeout: 30, until: { $0 == .pingresp }) == .pingresp)
+        #expect(sent.wait(timeout: .now() + 10) == .success)
+        let other = try RawClient(port: test.port)
+        try other.connect(version: .v311, clientID: "other")
+
+        nonisolated(unsafe) let reader = try RawClient(port: test.port) // read only by the thread below from here on
+        try reader.connect(version: .v311, clientID: "fast")
+        try reader.subscribe("#", qos: .atMostOnce) // the burst starts with the SUBACK
+        let received = Counter()
+        let finished = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            while received.value < count, (try? reader.receivePublish(timeout: 10)) != nil { received.increment() }
+            finished.signal()
+        }
+        try other.send(.pingreq)
+        #expect(try other.receive(timeout: 10, until: { $0 == .pingresp }) == .pingresp)
+        let whenAnswered = received.value
+        #expect(finished.wait(timeout: .now() + 30) == .success)
+        #expect(received.value == count)
+        #expect(whenAnswered < count, "the other client waited for the whole burst")
+    }
+}
+
+/// A count shared between a reader thread and the test.
+final class Counter: Sendable {
+    private let count = Atomic<Int>(0)
+    var value: Int { count.load(ordering: .acquiring) }
+    func increment() { count.add(1, ordering: .releasing) }
 }
