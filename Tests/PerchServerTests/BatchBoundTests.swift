@@ -65,6 +65,16 @@ struct BatchBoundTests {
 extension BatchBoundTests {
     /// Sends `bytes` on `fd` from another thread (a blocking send stalls while the server
     /// holds this publisher's input back); signals `done` when everything is sent.
+    /// `count` retained PUBLISH packets (3.1.1) to topics r/0, r/1, ..., one buffer.
+    static func retainedPublishes(_ count: Int, qos: QoS, payload: (Int) -> [UInt8]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for i in 0..<count {
+            Packet.publish(Publish(qos: qos, retain: true, topic: "r/\(i)", packetID: qos == .atMostOnce ? nil : PacketID(UInt16(i % 60_000 + 1)),
+                                   payload: payload(i))).encode(version: .v311, into: &bytes)
+        }
+        return bytes
+    }
+
     func sendInBackground(_ bytes: [UInt8], fd: Int32, done: DispatchSemaphore) {
         DispatchQueue.global().async {
             var offset = 0
@@ -182,11 +192,7 @@ extension BatchBoundTests {
         let count = 50_000
         let publisher = try RawClient(port: test.port)
         try publisher.connect(version: .v311, clientID: "retainer")
-        var bytes: [UInt8] = []
-        for i in 0..<count {
-            Packet.publish(Publish(qos: .atLeastOnce, retain: true, topic: "r/\(i)", packetID: PacketID(UInt16(i % 60_000 + 1)),
-                                   payload: Array("v\(i)".utf8))).encode(version: .v311, into: &bytes)
-        }
+        let bytes = Self.retainedPublishes(count, qos: .atLeastOnce) { Array("v\($0)".utf8) }
         let done = DispatchSemaphore(value: 0)
         sendInBackground(bytes, fd: publisher.fd, done: done)
         var acknowledged = 0
@@ -244,10 +250,7 @@ extension BatchBoundTests {
         let count = 50_000
         let publisher = try RawClient(port: test.port)
         try publisher.connect(version: .v311, clientID: "retainer")
-        var bytes: [UInt8] = []
-        for i in 0..<count {
-            Packet.publish(Publish(qos: .atMostOnce, retain: true, topic: "r/\(i)", payload: [UInt8](repeating: 0x61, count: 100))).encode(version: .v311, into: &bytes)
-        }
+        var bytes = Self.retainedPublishes(count, qos: .atMostOnce) { _ in [UInt8](repeating: 0x61, count: 100) }
         Packet.pingreq.encode(version: .v311, into: &bytes) // answered once all the PUBLISH before it are stored
         let sent = DispatchSemaphore(value: 0)
         sendInBackground(bytes, fd: publisher.fd, done: sent)

@@ -58,11 +58,7 @@ struct GatewayExampleTests {
         let parsed = try ConfigFile.parse(text, file: "gateway.conf")
         #expect(parsed.listeners.map(\.protocol) == [.mqtt, .websockets, .mqtt])
         #expect(parsed.listeners.map { $0.tls != nil } == [true, true, false])
-        let test = try TestServer { configuration in
-            configuration.listeners = parsed.listeners
-            configuration.accessRealms = parsed.accessRealms
-            configuration.broker.allowAnonymous = parsed.broker.allowAnonymous
-        }
+        let test = try TestServer(listenersAndAccessOf: parsed)
         defer { test.stop() }
         let ports = test.server.listeningPorts
         let service = try RawClient(unixSocketPath: directory + "/perch.sock", version: .v5)

@@ -107,11 +107,7 @@ extension ReadmeExampleTests {
             .replacingAll("listener 8883", "listener 0 127.0.0.1")
             .replacingAll("listener 1883 127.0.0.1", "listener 0 127.0.0.1")
         let parsed = try ConfigFile.parse(text, file: "README.md")
-        let test = try TestServer { configuration in
-            configuration.listeners = parsed.listeners
-            configuration.accessRealms = parsed.accessRealms
-            configuration.broker.allowAnonymous = parsed.broker.allowAnonymous
-        }
+        let test = try TestServer(listenersAndAccessOf: parsed)
         defer { test.stop() }
         let ports = test.server.listeningPorts
         func device(_ user: String, _ password: String) throws -> RawClient {

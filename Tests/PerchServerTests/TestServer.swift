@@ -38,6 +38,16 @@ final class TestServer {
         port = server.listeningPorts[0]
     }
 
+    /// A server with the listeners and access settings of a parsed configuration file
+    /// (its ports made 0 by the caller); persistence and logging stay the test's.
+    convenience init(listenersAndAccessOf parsed: ServerConfiguration) throws {
+        try self.init { configuration in
+            configuration.listeners = parsed.listeners
+            configuration.accessRealms = parsed.accessRealms
+            configuration.broker.allowAnonymous = parsed.broker.allowAnonymous
+        }
+    }
+
     /// Shuts the server down and waits until it has.
     func stop() {
         let done = DispatchSemaphore(value: 0)
