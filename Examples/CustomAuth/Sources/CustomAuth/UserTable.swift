@@ -23,7 +23,8 @@ struct UserTable: Sendable {
         var buffer = [CChar](repeating: 0, count: 4096)
         while fgets(&buffer, Int32(buffer.count), file) != nil {
             number += 1
-            let line = String(cString: buffer).split(separator: "\n").first.map(String.init) ?? ""
+            let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
             let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if fields.isEmpty || fields[0].hasPrefix("#") { continue }
             guard fields.count == 3 else { throw .badLine(path, number) }
