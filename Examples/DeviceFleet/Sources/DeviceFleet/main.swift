@@ -66,6 +66,9 @@ var deadline = Double.infinity // once every reading is out: 10 s for the last P
 do {
     while true {
         let now = seconds()
+        if now > start + 10, let late = devices.first(where: { !$0.connected }) {
+            throw FleetError.protocolError(late.id, "no CONNACK within 10 s")
+        }
         let done = devices.allSatisfy { $0.sequence == readings }
         if done && devices.allSatisfy(\.inflight.isEmpty) || now >= deadline { break }
         if done && deadline == .infinity { deadline = now + 10 }
