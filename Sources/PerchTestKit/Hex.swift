@@ -1,6 +1,6 @@
-/// Bytes from hexadecimal text for tests (keys, recorded fuzz inputs). Whitespace between
-/// digit pairs is skipped; anything else that is not a digit pair traps, as a test fixture
-/// that does not parse is a bug in the test.
+/// Bytes from hexadecimal text for tests (keys, recorded fuzz inputs). Spaces and newlines
+/// are skipped; anything else that is not a hex digit traps, as a test fixture that does
+/// not parse is a bug in the test.
 public func hexBytes(_ text: String) -> [UInt8] {
     let digits = Array(text.utf8.filter { $0 != 0x20 && $0 != 0x0A })
     precondition(digits.count % 2 == 0, "odd number of hex digits")

@@ -24,6 +24,7 @@ struct UserTable: Sendable {
         while fgets(&buffer, Int32(buffer.count), file) != nil {
             number += 1
             let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            guard bytes.last == 0x0A || feof(file) != 0 else { throw .badLine(path, number) } // over 4095 bytes
             let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
             let fields = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if fields.isEmpty || fields[0].hasPrefix("#") { continue }

@@ -13,7 +13,9 @@ final class Device {
     var decoder = FrameDecoder()
     var outbound: [UInt8] = []
     var connected = false
-    var nextPublish: Double
+    /// How long after its CONNACK the device first publishes: its place in the period.
+    let phase: Double
+    var nextPublish = Double.infinity
     var sequence = 0
     var nextPacketID: UInt16 = 1
     /// Send time of each PUBLISH awaiting its PUBACK, by packet id.
@@ -21,10 +23,10 @@ final class Device {
     var acknowledged = 0
     var latencies: [Double] = []
 
-    init(id: String, host: String, port: UInt16, version: ProtocolVersion, firstPublish: Double) throws(FleetError) {
+    init(id: String, host: String, port: UInt16, version: ProtocolVersion, phase: Double) throws(FleetError) {
         self.id = id
         self.version = version
-        nextPublish = firstPublish
+        self.phase = phase
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw .system("socket") }
         var address = sockaddr_in()
@@ -74,13 +76,13 @@ final class Device {
         }
     }
 
-    /// Reads and handles what arrived: the CONNACK, PUBACKs.
-    func read(now: Double) throws(FleetError) {
-        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+    /// Reads and handles what arrived: the CONNACK, PUBACKs. `chunk` is the fleet's one
+    /// read buffer.
+    func read(now: Double, into chunk: inout [UInt8]) throws(FleetError) {
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         if n < 0 && (errno == EAGAIN || errno == EINTR) { return }
         guard n > 0 else { throw .closed(id) }
-        decoder.append(Array(chunk[0..<n]))
+        chunk.withUnsafeBytes { decoder.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         while true {
             let packet: Packet?
             do { packet = try decoder.nextPacket(version: version) } catch { throw .protocolError(id, "\(error)") }
@@ -89,6 +91,7 @@ final class Device {
             case .connack(let ack):
                 guard !ack.reason.isFailure else { throw .refused(id, "\(ack.reason)") }
                 connected = true
+                nextPublish = now + phase
                 announceOnline()
             case .puback(let ack):
                 if let sent = inflight.removeValue(forKey: ack.packetID.rawValue) {

@@ -53,9 +53,9 @@ let period = 1 / rate
 var devices: [Device] = []
 do {
     for index in 0..<count {
-        // Phase: device i first publishes i/N of a period after the start.
+        // Phase: device i first publishes i/N of a period after its CONNACK.
         devices.append(try Device(id: "fleet-\(index)", host: host, port: port, version: version,
-                                  firstPublish: start + period * Double(index) / Double(count)))
+                                  phase: period * Double(index) / Double(count)))
     }
 } catch {
     say("DeviceFleet: \(error)", to: 2)
@@ -63,6 +63,7 @@ do {
 }
 
 var deadline = Double.infinity // once every reading is out: 10 s for the last PUBACKs
+var chunk = [UInt8](repeating: 0, count: 16 * 1024)
 do {
     while true {
         let now = seconds()
@@ -86,7 +87,7 @@ do {
         guard poll(&descriptors, nfds_t(descriptors.count), timeout) >= 0 || errno == EINTR else { throw FleetError.system("poll") }
         let after = seconds()
         for (index, descriptor) in descriptors.enumerated() where descriptor.revents & Int16(POLLIN | POLLERR | POLLHUP) != 0 {
-            try devices[index].read(now: after)
+            try devices[index].read(now: after, into: &chunk)
         }
     }
 } catch {
